@@ -1,0 +1,18 @@
+"""Test runs: fast hashing; the database comes from DATABASE_URL (SQLite unless tests/services.py started PostgreSQL)."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = False
+SECRET_KEY = "test-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz"
+ALLOWED_HOSTS = ["*"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+PERSONAL_DATA_KEY = "test-personal-data-key"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Tests run tasks eagerly unless a test starts a real worker against TEST_CELERY_BROKER_URL.
+CELERY_BROKER_URL = ""
+CELERY_TASK_ALWAYS_EAGER = True
+TEST_CELERY_BROKER_URL = env("TEST_CELERY_BROKER_URL", default="")

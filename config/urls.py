@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+urlpatterns = [
+    path("", include("dashboards.urls")),
+    path("accounts/", include("accounts.urls")),
+    path("orgs/", include("organizations.urls")),
+    path("core/", include("core.urls")),
+    path("django-admin/", admin.site.urls),
+    path("api/organizations/", include("organizations.api.urls")),
+    path("api/accounts/", include("accounts.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+]

@@ -1,0 +1,73 @@
+"""Audit events written by services in the same transaction as the change they describe."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db import models
+from django.utils import timezone
+
+from .context import current_origin
+from .models import AuditEvent
+
+
+def _jsonable(value):
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, models.Model):
+        return value.pk
+    return value
+
+
+def snapshot(obj: models.Model, fields) -> dict:
+    """The audited values of `obj`: foreign keys by id, dates in ISO form, Decimals as text."""
+    data = {}
+    for name in fields:
+        field = obj._meta.get_field(name)
+        data[name] = _jsonable(getattr(obj, field.attname))
+    return data
+
+
+def diff(before: dict | None, after: dict | None) -> tuple[dict | None, dict | None]:
+    """Keep only the keys that changed, so an update's event says what changed and nothing else."""
+    if not before or not after:
+        return before, after
+    keys = [k for k in after if before.get(k) != after.get(k)]
+    return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}
+
+
+def build_event(
+    *, actor, action: str, obj=None, org_path: str = "", before=None, after=None, note: str = "", target=None
+) -> AuditEvent:
+    """An unsaved event; services save it (or bulk-create many, for imports) inside their transaction.
+
+    `obj` is the model instance written; `target` = (type, id, text) names something that is not a row (an export).
+    """
+    o = current_origin()
+    object_type, object_id, object_repr = target or (obj._meta.label_lower, str(obj.pk), str(obj)[:200])
+    return AuditEvent(
+        at=timezone.now(),
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_name=getattr(actor, "username", "") or "系统",
+        source=o.source,
+        ip=o.ip,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        object_repr=object_repr,
+        org_path=org_path,
+        before=before,
+        after=after,
+        note=note,
+    )
+
+
+def audit_log(*, actor, action: str, obj, org_path: str = "", before=None, after=None, note: str = "") -> AuditEvent:
+    if action == "update":
+        before, after = diff(before, after)
+    event = build_event(actor=actor, action=action, obj=obj, org_path=org_path, before=before, after=after, note=note)
+    event.save()
+    return event

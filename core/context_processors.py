@@ -1,0 +1,26 @@
+"""Navigation shown on every page; each entry appears only to roles that can use it."""
+
+from django.urls import reverse
+
+from core.scope import Action, scope_paths
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    items = [
+        ("organizations:tree", "组织体系", "bi-diagram-3", None),
+        ("organizations:post_list", "职务任职", "bi-person-badge", None),
+        ("core:import", "数据导入", "bi-upload", Action.MANAGE),
+        ("accounts:list", "账号管理", "bi-people", Action.MANAGE_ACCOUNTS),
+        ("core:audit", "审计日志", "bi-journal-text", Action.MANAGE_ACCOUNTS),
+    ]
+    path = request.path
+    nav = []
+    for name, label, icon, action in items:
+        if action and not (user.is_superuser or scope_paths(user, action)):
+            continue
+        url = reverse(name)
+        nav.append({"url": url, "label": label, "icon": icon, "active": path.startswith(url)})
+    return {"nav_items": nav}

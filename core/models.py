@@ -1,0 +1,81 @@
+"""Shared records: the audit log and background jobs."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from .scope import RestrictedQuerySet
+
+
+class AuditEvent(models.Model):
+    """One write: who, when, from where, to which object, what action, values before and after."""
+
+    scope_path_field = "org_path"
+
+    at = models.DateTimeField("时间", default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, blank=True, on_delete=models.SET_NULL
+    )
+    actor_name = models.CharField("操作人账号", max_length=150, blank=True)
+    source = models.CharField("来源", max_length=16)
+    ip = models.GenericIPAddressField("地址", null=True, blank=True)
+    action = models.CharField("操作", max_length=32, db_index=True)
+    object_type = models.CharField("对象类型", max_length=64, db_index=True)
+    object_id = models.CharField("对象编号", max_length=64, db_index=True)
+    object_repr = models.CharField("对象", max_length=200)
+    org_path = models.CharField("所属组织路径", max_length=255, blank=True, db_index=True)
+    before = models.JSONField("变更前", null=True, blank=True)
+    after = models.JSONField("变更后", null=True, blank=True)
+    note = models.TextField("说明", blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "审计记录"
+        verbose_name_plural = verbose_name
+        ordering = ["-at", "-id"]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.object_repr}"
+
+
+class Job(models.Model):
+    """A long piece of work (import, export, computation) whose progress and outcome a page can poll."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "排队中"
+        RUNNING = "running", "进行中"
+        SUCCEEDED = "succeeded", "已完成"
+        FAILED = "failed", "失败"
+
+    scope_path_field = "org_path"
+
+    kind = models.CharField("类型", max_length=32)
+    status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.PENDING)
+    progress = models.PositiveSmallIntegerField("进度", default=0)
+    message = models.CharField("当前步骤", max_length=200, blank=True)
+    params = models.JSONField("参数", default=dict, blank=True)
+    result = models.JSONField("结果", default=dict, blank=True)
+    input_file = models.FileField("上传文件", upload_to="jobs/input/%Y/%m/", blank=True)
+    output_file = models.FileField("结果文件", upload_to="jobs/output/%Y/%m/", blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="提交人", null=True, blank=True, on_delete=models.SET_NULL
+    )
+    org_path = models.CharField("所属组织路径", max_length=255, blank=True, db_index=True)
+    created_at = models.DateTimeField("提交时间", default=timezone.now)
+    started_at = models.DateTimeField("开始时间", null=True, blank=True)
+    finished_at = models.DateTimeField("结束时间", null=True, blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "后台任务"
+        verbose_name_plural = verbose_name
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.kind} #{self.pk}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)

@@ -1,0 +1,51 @@
+"""Writes of shared records: background jobs (imports for now; exports and computations reuse them)."""
+
+from __future__ import annotations
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from .audit import audit_log
+from .models import Job
+from .scope import Action, scope_paths
+
+IMPORT_KIND = "import"
+
+
+@transaction.atomic
+def import_job_submit(*, actor, filename: str, content: bytes, dry_run: bool = False) -> Job:
+    """Store an uploaded workbook and queue its import; the page polls the job for progress and the result."""
+    from .tasks import import_job_run
+
+    paths = scope_paths(actor, Action.MANAGE)
+    job = Job.objects.create(
+        kind=IMPORT_KIND,
+        created_by=actor,
+        org_path=paths[0] if paths else "",
+        params={"filename": filename[:200], "dry_run": dry_run},
+        message="排队中",
+    )
+    job.input_file.save(f"import-{job.pk}.xlsx", ContentFile(content), save=True)
+    audit_log(actor=actor, action="import_submit", obj=job, org_path=job.org_path, after={"filename": filename})
+    transaction.on_commit(lambda: import_job_run.delay(job.pk))
+    return job
+
+
+def job_progress(job_id: int, percent: int, message: str) -> None:
+    """Progress is written outside the import's transaction, so a polling page sees it while the job runs."""
+    Job.objects.filter(pk=job_id).update(progress=max(0, min(100, percent)), message=message[:200])
+
+
+def job_start(job_id: int) -> None:
+    Job.objects.filter(pk=job_id).update(status=Job.Status.RUNNING, started_at=timezone.now(), message="开始处理")
+
+
+def job_finish(job_id: int, *, ok: bool, result: dict, message: str) -> None:
+    Job.objects.filter(pk=job_id).update(
+        status=Job.Status.SUCCEEDED if ok else Job.Status.FAILED,
+        progress=100,
+        result=result,
+        message=message[:200],
+        finished_at=timezone.now(),
+    )

@@ -1,0 +1,16 @@
+"""The sheets the importer knows, in dependency order, and the export kinds. Each capability adds its own here."""
+
+from __future__ import annotations
+
+
+def sheet_importers():
+    from organizations.xlsx import OrganizationSheet, PostSheet
+
+    return [OrganizationSheet(), PostSheet()]
+
+
+def export_kinds() -> dict:
+    """{kind: function(actor, *, year, unmasked, queryset=None) -> ExportTable}"""
+    from organizations.xlsx import organizations_export, posts_export
+
+    return {"organizations": organizations_export, "posts": posts_export}
