@@ -17,6 +17,13 @@ from .models import RoleGrant, User
 USER_AUDIT_FIELDS = ("username", "full_name", "phone", "is_active", "home_path")
 
 
+def _check_password(password: str, user: User) -> None:
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from None
+
+
 def _may_grant(actor, organization: Organization, role: str) -> bool:
     """An account manager may grant at nodes inside their MANAGE_ACCOUNTS scope, and only roles they may hand out."""
     if scope_paths(actor, Action.MANAGE_ACCOUNTS) is ALL:
@@ -41,7 +48,7 @@ def account_create(
     if User.objects.filter(username=username).exists():
         raise ValidationError({"username": f"账号“{username}”已存在。"})
     user = User(username=username, full_name=full_name, phone=phone, home_path=organization.path)
-    validate_password(password, user)
+    _check_password(password, user)
     user.set_password(password)
     user.full_clean(exclude=["password"])
     user.save()
@@ -78,7 +85,7 @@ def account_update(*, actor, user: User, **fields) -> User:
 def account_set_password(*, actor, user: User, password: str) -> None:
     if not in_scope(actor, Action.MANAGE_ACCOUNTS, user.home_path):
         raise NotInScope()
-    validate_password(password, user)
+    _check_password(password, user)
     user.set_password(password)
     user.save(update_fields=["password"])
     audit_log(actor=actor, action="set_password", obj=user, org_path=user.home_path)

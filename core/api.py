@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
 from rest_framework import exceptions, permissions, serializers, viewsets
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -14,7 +15,10 @@ def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         exc = exceptions.ValidationError(detail)
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    if response is not None and transaction.get_connection().in_atomic_block:
+        transaction.set_rollback(True)  # a refused write leaves nothing behind
+    return response
 
 
 class ScopedViewSetMixin:
@@ -28,6 +32,13 @@ class ScopedViewSetMixin:
 
     def base_queryset(self):  # pragma: no cover - interface
         raise NotImplementedError
+
+    def dispatch(self, request, *args, **kwargs):
+        # Every write runs in one transaction: a refused or failed request changes nothing.
+        if request.method in permissions.SAFE_METHODS:
+            return super().dispatch(request, *args, **kwargs)
+        with transaction.atomic():
+            return super().dispatch(request, *args, **kwargs)
 
     def get_queryset(self):
         action = Action.VIEW if self.request.method in permissions.SAFE_METHODS else self.write_action

@@ -1,1 +1,12 @@
-urlpatterns = []
+from django.urls import path
+
+from . import views
+
+app_name = "core"
+urlpatterns = [
+    path("import/", views.ImportView.as_view(), name="import"),
+    path("import/template/<str:sheet>/", views.ImportTemplateView.as_view(), name="import_template"),
+    path("jobs/<int:pk>/", views.JobView.as_view(), name="job"),
+    path("jobs/<int:pk>/problems.xlsx", views.JobProblemsView.as_view(), name="job_problems"),
+    path("audit/", views.AuditListView.as_view(), name="audit"),
+]

@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import json
 import tempfile
 from urllib.parse import quote
 
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.views import View
 from django.views.generic import ListView
 
+from .filtersets import ACTION_LABELS, OBJECT_TYPES, AuditEventFilterSet
+from .forms import ImportUploadForm
+from .scope import Action, scope_paths
+from .selectors import audit_event_list, job_get_for, job_list
+from .services import IMPORT_KIND, import_job_submit
 from .xlsx.exporter import ExportRefused, export_write
-from .xlsx.writer import ExportTable, write_table
+from .xlsx.registry import sheet_importers
+from .xlsx.writer import ExportTable, write_table, write_template
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -87,3 +97,115 @@ class ScopedListView(LoginRequiredMixin, ListView):
                 raise PermissionDenied(str(exc)) from exc
             filename = f"{self.export_kind}.xlsx"
         return xlsx_response(fh, filename)
+
+
+class ActionRequiredMixin(LoginRequiredMixin):
+    """Pages for one kind of work (imports, audit): a user whose roles never allow `required_action` is refused."""
+
+    required_action = Action.VIEW
+
+    def dispatch(self, request, *args, **kwargs):
+        user = request.user
+        if user.is_authenticated and not (user.is_superuser or scope_paths(user, self.required_action)):
+            raise PermissionDenied("您的角色无权使用此功能。")
+        return super().dispatch(request, *args, **kwargs)
+
+
+class ImportView(ActionRequiredMixin, View):
+    """The import centre: upload a workbook, download templates, see recent imports."""
+
+    required_action = Action.MANAGE
+    template_name = "core/import.html"
+
+    def context(self, form):
+        return {
+            "form": form,
+            "sheets": sheet_importers(),
+            "jobs": job_list(actor=self.request.user).filter(kind=IMPORT_KIND)[:10],
+        }
+
+    def get(self, request):
+        return render(request, self.template_name, self.context(ImportUploadForm()))
+
+    def post(self, request):
+        form = ImportUploadForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return render(request, self.template_name, self.context(form), status=400)
+        upload = form.cleaned_data["file"]
+        job = import_job_submit(
+            actor=request.user, filename=upload.name, content=upload.read(), dry_run=form.cleaned_data["dry_run"]
+        )
+        messages.info(request, f"已提交“{upload.name}”，正在处理。")
+        return redirect("core:job", pk=job.pk)
+
+
+class ImportTemplateView(ActionRequiredMixin, View):
+    required_action = Action.MANAGE
+
+    def get(self, request, sheet):
+        importer = next((imp for imp in sheet_importers() if imp.name == sheet), None)
+        if importer is None:
+            raise Http404("没有这个工作表模板。")
+        fh = tempfile.SpooledTemporaryFile()
+        write_template(importer, fh)
+        return xlsx_response(fh, f"导入模板-{importer.name}.xlsx")
+
+
+class JobView(LoginRequiredMixin, View):
+    """A job's progress and outcome; the status panel polls itself with htmx until the job finishes."""
+
+    def get(self, request, pk):
+        job = job_get_for(request.user, pk)
+        template = "core/job_status.html" if request.headers.get("HX-Request") else "core/job.html"
+        return render(request, template, {"job": job, "result": job.result or {}})
+
+
+class JobProblemsView(LoginRequiredMixin, View):
+    """The problems of a failed import as a workbook, so the clerk can fix the file row by row."""
+
+    def get(self, request, pk):
+        job = job_get_for(request.user, pk)
+        problems = (job.result or {}).get("problems", [])
+        rows = ([p["sheet"], p["row"], p["column"], p["reason"]] for p in problems)
+        fh = tempfile.SpooledTemporaryFile()
+        write_table(ExportTable("错误报告", ["工作表", "行号", "列", "问题"], rows), fh)
+        return xlsx_response(fh, f"导入错误报告-{job.pk}.xlsx")
+
+
+class AuditListView(ActionRequiredMixin, ScopedListView):
+    required_action = Action.MANAGE_ACCOUNTS
+    template_name = "core/audit_list.html"
+    filterset_class = AuditEventFilterSet
+
+    def get_base_queryset(self):
+        return audit_event_list(actor=self.request.user)
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["action_labels"] = ACTION_LABELS
+        ctx["object_types"] = OBJECT_TYPES
+        return ctx
+
+    def export_table(self, queryset):
+        rows = (
+            [
+                e.at,
+                e.actor_name,
+                e.source,
+                e.ip,
+                ACTION_LABELS.get(e.action, e.action),
+                OBJECT_TYPES.get(e.object_type, e.object_type),
+                e.object_id,
+                e.object_repr,
+                e.before,
+                e.after,
+                e.note,
+            ]
+            for e in queryset.iterator(chunk_size=2000)
+        )
+        headers = ["时间", "操作人", "来源", "地址", "操作", "对象类型", "对象编号", "对象", "变更前", "变更后", "说明"]
+        return ExportTable("audit", headers, ([*r[:8], _json(r[8]), _json(r[9]), r[10]] for r in rows), "audit.xlsx")
+
+
+def _json(value) -> str:
+    return "" if value is None else json.dumps(value, ensure_ascii=False)

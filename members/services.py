@@ -27,8 +27,8 @@ def person_build(*, name: str, id_number: str) -> Person:
 
 
 @transaction.atomic
-def person_get_or_create(*, name: str, id_number: str, actor) -> Person:
-    """The person with this ID number, created (and audited) if unknown."""
+def person_get_or_create(*, name: str, id_number: str, actor, org_path: str = "") -> Person:
+    """The person with this ID number, created (and audited, in the subtree at `org_path`) if unknown."""
     info = parse_id_number(id_number)
     existing = Person.objects.filter(id_number_digest=crypto.digest(info.number)).first()
     if existing:
@@ -37,5 +37,5 @@ def person_get_or_create(*, name: str, id_number: str, actor) -> Person:
     person.full_clean()
     person.save()
 
-    audit_log(actor=actor, action="create", obj=person, after=snapshot(person, PERSON_AUDIT_FIELDS))
+    audit_log(actor=actor, action="create", obj=person, org_path=org_path, after=snapshot(person, PERSON_AUDIT_FIELDS))
     return person

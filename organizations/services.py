@@ -190,3 +190,33 @@ def post_delete(*, actor, post: Post) -> None:
         before=snapshot(post, POST_AUDIT_FIELDS),
     )
     post.delete()
+
+
+@transaction.atomic
+def post_appoint(
+    *,
+    actor,
+    organization: Organization,
+    name: str,
+    id_number: str,
+    title: str,
+    start_on: dt.date,
+    end_on: dt.date | None = None,
+) -> Post:
+    """Record a post for the person with this ID number (created if unknown): one step for the page and the API.
+
+    Raises ValidationError naming the field (`id_number`, `name`, `start_on` …); nothing is saved on failure.
+    """
+    from core.idnumber import IdNumberError
+    from members.services import person_get_or_create
+
+    ensure_in_scope(actor, Action.MANAGE, organization)
+    try:
+        person = person_get_or_create(name=name, id_number=id_number, actor=actor, org_path=organization.path)
+    except IdNumberError as exc:
+        raise ValidationError({"id_number": str(exc)}) from None
+    if person.name != name.strip():
+        raise ValidationError({"name": "与该身份证号已登记的姓名不一致。"})
+    return post_create(
+        actor=actor, organization=organization, person=person, title=title, start_on=start_on, end_on=end_on
+    )

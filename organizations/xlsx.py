@@ -32,17 +32,24 @@ def _bool(value):
 
 
 ORG_COLUMNS = (
-    Column("组织代码", "code", cells.code(32), required=True),
-    Column("组织名称", "name", cells.text(100), required=True),
-    Column("上级组织代码", "parent_code", cells.code(32)),
-    Column("组织类型", "kind", cells.choice(OrgKind.values), required=True),
-    Column("所属领域", "domain", cells.choice(Domain.values)),
-    Column("考核类别", "assessment_group", cells.text(50)),
-    Column("设支部委员会", "has_committee", _bool),
-    Column("设党小组", "has_party_groups", _bool),
-    Column("成立日期", "founded_on", cells.date),
-    Column("上次换届日期", "last_election_on", cells.date),
-    Column("任期年数", "term_years", cells.integer(1, 10)),
+    Column("组织代码", "code", cells.code(32), required=True, note="唯一代码，字母数字，最多 32 位"),
+    Column("组织名称", "name", cells.text(100), required=True, note="最多 100 字"),
+    Column("上级组织代码", "parent_code", cells.code(32), note="上级须在本文件或系统中；行的先后顺序不限"),
+    Column("组织类型", "kind", cells.choice(OrgKind.values), required=True, note=" / ".join(OrgKind.values)),
+    Column("所属领域", "domain", cells.choice(Domain.values), note=" / ".join(Domain.values)),
+    Column(
+        "考核类别",
+        "assessment_group",
+        cells.text(50),
+        note="如 乡镇党委、县直部门党组织、村（社区）党组织；空白表示不参加考核",
+    ),
+    Column("设支部委员会", "has_committee", _bool, note="是 / 否，空白为否"),
+    Column("设党小组", "has_party_groups", _bool, note="是 / 否，空白为否"),
+    Column("成立日期", "founded_on", cells.date, note="Excel 日期或 YYYY-MM-DD"),
+    Column("上次换届日期", "last_election_on", cells.date, note="Excel 日期或 YYYY-MM-DD"),
+    Column(
+        "任期年数", "term_years", cells.integer(1, 10), note="1–10；空白按规定：村（社区）和乡镇党委 5 年，其他 3 年"
+    ),
 )
 
 
@@ -296,12 +303,18 @@ class OrganizationSheet(SheetImporter):
 
 
 POST_COLUMNS = (
-    Column("组织代码", "org_code", cells.code(32), required=True),
+    Column("组织代码", "org_code", cells.code(32), required=True, note="组织须在本文件的“组织”表或系统中"),
     Column("姓名", "name", cells.text(50), required=True),
-    Column("身份证号", "id_number", cells.id_number, required=True),
-    Column("职务", "title", cells.choice(PostTitle.values), required=True),
-    Column("任职日期", "start_on", cells.date, required=True),
-    Column("离任日期", "end_on", cells.date),
+    Column(
+        "身份证号",
+        "id_number",
+        cells.id_number,
+        required=True,
+        note="18 位，请设为文本格式；按身份证号匹配人员，未登记的自动新建",
+    ),
+    Column("职务", "title", cells.choice(PostTitle.values), required=True, note=" / ".join(PostTitle.values)),
+    Column("任职日期", "start_on", cells.date, required=True, note="含当天"),
+    Column("离任日期", "end_on", cells.date, note="含当天；空白表示仍在任"),
 )
 
 
@@ -452,21 +465,32 @@ class PostSheet(SheetImporter):
     def apply(self, plan: PostPlan, ctx: ImportContext) -> Counts:
         actor = ctx.actor
         events: list[AuditEvent] = []
-        new_people = [person_build(name=name, id_number=number) for name, number in plan.new_persons.values()]
-        Person.objects.bulk_create(new_people, batch_size=BATCH)
-        for person in new_people:
-            events.append(
-                build_event(actor=actor, action="create", obj=person, after=snapshot(person, PERSON_AUDIT_FIELDS))
-            )
-        people = {
-            p.id_number_digest: p
-            for p in Person.objects.filter(id_number_digest__in={c["digest"] for c in plan.creates})
-        }
         orgs = {
             o.code: o
             for o in Organization.objects.filter(code__in={c["org_code"] for c in plan.creates}).only(
                 "id", "code", "path"
             )
+        }
+        # A new person's audit row sits in the subtree of the organization whose post brought them in.
+        first_org = {}
+        for c in plan.creates:
+            first_org.setdefault(c["digest"], c["org_code"])
+        new_people = [person_build(name=name, id_number=number) for name, number in plan.new_persons.values()]
+        Person.objects.bulk_create(new_people, batch_size=BATCH)
+        for person in new_people:
+            org = orgs.get(first_org.get(person.id_number_digest))
+            events.append(
+                build_event(
+                    actor=actor,
+                    action="create",
+                    obj=person,
+                    org_path=org.path if org else "",
+                    after=snapshot(person, PERSON_AUDIT_FIELDS),
+                )
+            )
+        people = {
+            p.id_number_digest: p
+            for p in Person.objects.filter(id_number_digest__in={c["digest"] for c in plan.creates})
         }
         now = timezone.now()
         posts = [

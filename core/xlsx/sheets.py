@@ -15,6 +15,7 @@ class Column:
     field: str
     parse: Callable[[Any], Any]
     required: bool = False
+    note: str = ""  # shown in the downloadable template's 填写说明 sheet
 
 
 @dataclass

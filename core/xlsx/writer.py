@@ -70,3 +70,22 @@ def _cell(ws, value):
     if isinstance(value, Decimal):
         return value
     return value
+
+
+def write_template(importer, fp) -> None:
+    """An empty sheet with the layout's headers, plus a 填写说明 sheet (ignored on import) explaining each column."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = importer.name
+    ws.append([c.header for c in importer.columns])
+    for i, col in enumerate(importer.columns, start=1):
+        ws.cell(row=1, column=i).font = Font(bold=True)
+        ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = max(12, len(col.header) * 2 + 4)
+        ws.cell(row=1, column=i).number_format = "@"
+    notes = wb.create_sheet("填写说明")
+    notes.append(["列名", "是否必填", "说明"])
+    for col in importer.columns:
+        notes.append([col.header, "必填" if col.required else "选填", col.note])
+    notes.column_dimensions["A"].width = 16
+    notes.column_dimensions["C"].width = 80
+    wb.save(fp)

@@ -1,0 +1,58 @@
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+
+from .choices import Role
+
+
+class LoginForm(AuthenticationForm):
+    error_messages = {
+        "invalid_login": "账号或密码不正确，请重新输入。",
+        "inactive": "该账号已停用，请联系组织部管理员。",
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = "账号"
+        self.fields["password"].label = "密码"
+        for field in self.fields.values():
+            field.widget.attrs["class"] = "form-control"
+
+
+class AccountCreateForm(forms.Form):
+    username = forms.CharField(label="账号", max_length=150, help_text="字母、数字或 @.+-_，登录时使用。")
+    full_name = forms.CharField(label="姓名", max_length=50)
+    phone = forms.CharField(label="联系电话", max_length=20, required=False)
+    org_code = forms.CharField(label="授权组织代码", max_length=32, help_text="角色在该组织及其全部下级组织内有效。")
+    role = forms.ChoiceField(label="角色", choices=Role.choices)
+    password = forms.CharField(
+        label="初始密码", widget=forms.PasswordInput, help_text="至少 12 位，不能全是数字，不能与账号过于相似。"
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs["class"] = "form-select" if isinstance(field, forms.ChoiceField) else "form-control"
+
+
+class AccountEditForm(forms.Form):
+    full_name = forms.CharField(label="姓名", max_length=50)
+    phone = forms.CharField(label="联系电话", max_length=20, required=False)
+    is_active = forms.BooleanField(label="启用", required=False)
+    new_password = forms.CharField(
+        label="重置密码", widget=forms.PasswordInput, required=False, help_text="留空则不修改。"
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            field.widget.attrs["class"] = "form-check-input" if name == "is_active" else "form-control"
+
+
+class GrantForm(forms.Form):
+    org_code = forms.CharField(label="组织代码", max_length=32)
+    role = forms.ChoiceField(label="角色", choices=Role.choices)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["org_code"].widget.attrs["class"] = "form-control form-control-sm"
+        self.fields["role"].widget.attrs["class"] = "form-select form-select-sm"

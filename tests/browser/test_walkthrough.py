@@ -1,0 +1,210 @@
+"""Pages in headless Chromium: log in, open the tree, expand a node, open an organization, import a workbook.
+
+Screenshots land in artifacts/screenshots/ so a person can look at them. The browser is Debian's chromium
+(never a downloaded one); without it the test is skipped, or fails when REQUIRE_SERVICES=1 (CI).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+from urllib.parse import urlparse
+
+import openpyxl
+import pytest
+
+from accounts.services import account_create
+from core.xlsx.importer import workbook_import
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CHROMIUM = "/usr/bin/chromium"
+SHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+PASSWORD = "Browser-test-2026!"
+ORG_HEADERS = [
+    "组织代码",
+    "组织名称",
+    "上级组织代码",
+    "组织类型",
+    "所属领域",
+    "考核类别",
+    "设支部委员会",
+    "设党小组",
+    "成立日期",
+    "上次换届日期",
+    "任期年数",
+]
+
+
+def _workbook(rows) -> bytes:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "组织"
+    ws.append(ORG_HEADERS)
+    for row in rows:
+        ws.append(row)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("REQUIRE_SERVICES") == "1":
+            pytest.fail(f"找不到 {CHROMIUM}：CI 必须安装 chromium")
+        pytest.skip(f"{CHROMIUM} not installed")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; Django's ORM calls from the test body are still sync.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-quic",
+            ],
+        )
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def demo_tree(db):
+    rows = [
+        ["T", "测试县委", None, "县委", None, None, "否", "否", "1949-10-01", None, None],
+        ["T01", "城关镇党委", "T", "党委", None, "乡镇党委", "是", "否", "1950-01-01", "2021-06-01", None],
+        [
+            "T01001",
+            "东街村党支部",
+            "T01",
+            "党支部",
+            "农村",
+            "村（社区）党组织",
+            "是",
+            "是",
+            "1980-01-01",
+            "2020-05-01",
+            None,
+        ],
+        [
+            "T01002",
+            "西街村党支部",
+            "T01",
+            "党支部",
+            "农村",
+            "村（社区）党组织",
+            "否",
+            "否",
+            "1981-01-01",
+            "2021-05-01",
+            None,
+        ],
+        ["T02", "石门镇党委", "T", "党委", None, "乡镇党委", "是", "否", "1950-01-01", "2021-06-01", None],
+    ]
+    report = workbook_import(source=_workbook(rows), actor=None)
+    assert report.ok, report.problems
+    from organizations.models import Organization
+
+    county = Organization.objects.get(code="T")
+    account_create(
+        actor=None,
+        username="browser_admin",
+        password=PASSWORD,
+        organization=county,
+        role="county_admin",
+        full_name="测试管理员",
+    )
+    return county
+
+
+def _page(browser, live_server, size=(1440, 900)):
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]}, locale="zh-CN")
+    page = context.new_page()
+    errors: list[str] = []
+    foreign: list[str] = []
+    host = urlparse(live_server.url).netloc
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("request", lambda req: foreign.append(req.url) if urlparse(req.url).netloc not in (host, "") else None)
+    return context, page, errors, foreign
+
+
+def _shot(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def _login(page, live_server):
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=username]", "browser_admin")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")
+
+
+def test_login_tree_detail_and_import(browser, live_server, demo_tree, tmp_path):
+    context, page, errors, foreign = _page(browser, live_server)
+    page.goto(f"{live_server.url}/accounts/login/")
+    assert "基层党建工作管理平台" in page.content()
+    _shot(page, "01-login")
+
+    page.fill("input[name=username]", "browser_admin")
+    page.fill("input[name=password]", "wrong-password-1")
+    page.click("button[type=submit]")
+    assert "账号或密码不正确" in page.content()
+
+    _login(page, live_server)
+    assert "/orgs/" in page.url
+    page.wait_for_selector("text=测试县委")
+    _shot(page, "02-tree")
+
+    # Expand the county node lazily (htmx) and see a township appear in the tree.
+    page.locator(".tree-panel .tree-toggle").first.click()
+    page.wait_for_selector(".tree-panel >> text=城关镇党委")
+    _shot(page, "03-tree-expanded")
+
+    page.locator(".tree-panel >> text=城关镇党委").first.click()
+    page.wait_for_load_state("networkidle")
+    assert "城关镇党委" in page.content()
+    assert "东街村党支部" in page.content() or "下级" in page.content()
+    _shot(page, "04-org-detail")
+
+    # Import page: a file with an error changes nothing and lists the problem by sheet, row and column.
+    page.goto(f"{live_server.url}/core/import/")
+    _shot(page, "05-import")
+    bad = tmp_path / "bad.xlsx"
+    bad.write_bytes(_workbook([["T02001", "新村党支部", "NOPE", "党支部", "农村", None, None, None, None, None, None]]))
+    page.set_input_files("input[name=file]", str(bad))
+    page.click("button[type=submit]")
+    page.wait_for_selector("text=未写入任何数据")
+    assert "工作表" in page.content() and "上级组织代码" in page.content()
+    _shot(page, "06-import-errors")
+
+    good = tmp_path / "good.xlsx"
+    good.write_bytes(_workbook([["T02001", "新村党支部", "T02", "党支部", "农村", None, None, None, None, None, None]]))
+    page.goto(f"{live_server.url}/core/import/")
+    page.set_input_files("input[name=file]", str(good))
+    page.click("button[type=submit]")
+    page.wait_for_selector("text=导入完成")
+    _shot(page, "07-import-done")
+    from organizations.models import Organization
+
+    assert Organization.objects.filter(code="T02001", parent__code="T02").exists()
+
+    # A phone-sized screen still shows the tree and the list.
+    phone, ppage, perrors, pforeign = _page(browser, live_server, size=(390, 844))
+    _login(ppage, live_server)
+    _shot(ppage, "08-tree-phone")
+    phone.close()
+
+    assert errors == [] and perrors == [], errors + perrors
+    assert foreign == [] and pforeign == [], foreign + pforeign
+    context.close()
