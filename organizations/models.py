@@ -26,7 +26,7 @@ class OrganizationQuerySet(RestrictedQuerySet, MP_NodeQuerySet):
     pass
 
 
-class OrganizationManager(MP_NodeManager):
+class OrganizationManager(MP_NodeManager.from_queryset(OrganizationQuerySet)):
     def get_queryset(self):
         return OrganizationQuerySet(self.model).order_by("path")
 
