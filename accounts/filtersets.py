@@ -1,4 +1,5 @@
 import django_filters
+from django import forms
 from django.db.models import Q
 
 from .choices import Role
@@ -7,8 +8,12 @@ from .models import User
 
 class AccountFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(label="账号或姓名", method="filter_q")
-    role = django_filters.ChoiceFilter(label="角色", choices=Role.choices, field_name="grants__role", distinct=True)
-    is_active = django_filters.BooleanFilter(label="启用")
+    role = django_filters.ChoiceFilter(
+        label="角色", choices=Role.choices, field_name="grants__role", distinct=True, empty_label="全部"
+    )
+    is_active = django_filters.BooleanFilter(
+        label="状态", widget=forms.Select(choices=[("", "全部"), ("true", "启用"), ("false", "停用")])
+    )
 
     class Meta:
         model = User

@@ -73,8 +73,10 @@ class Job(models.Model):
         verbose_name_plural = verbose_name
         ordering = ["-created_at", "-id"]
 
+    KIND_LABELS = {"import": "导入任务", "export": "导出任务"}
+
     def __str__(self):
-        return f"{self.kind} #{self.pk}"
+        return f"{self.KIND_LABELS.get(self.kind, self.kind)} #{self.pk}"
 
     @property
     def is_finished(self) -> bool:
