@@ -16,3 +16,8 @@ STORAGES = {
 CELERY_BROKER_URL = ""
 CELERY_TASK_ALWAYS_EAGER = True
 TEST_CELERY_BROKER_URL = env("TEST_CELERY_BROKER_URL", default="")
+# A real worker started by tests/core/test_jobs.py reads its broker here (the test process switches its own at runtime).
+CELERY_WORKER_BROKER_URL = env("CELERY_WORKER_BROKER_URL", default="")
+if CELERY_WORKER_BROKER_URL:
+    CELERY_BROKER_URL = CELERY_WORKER_BROKER_URL
+    CELERY_TASK_ALWAYS_EAGER = False

@@ -44,5 +44,5 @@ def audit_values(values, object_type: str) -> str:
         return ""
     if not isinstance(values, dict):
         return _text(values)
-    labels = {**_labels(object_type), **EXTRA_LABELS} if object_type != "organizations.post" else _labels(object_type)
+    labels = {**_labels(object_type), **EXTRA_LABELS}
     return "；".join(f"{labels.get(k, k)}：{_text(v)}" for k, v in values.items())
