@@ -39,7 +39,7 @@ class User(AbstractUser):
     def _grants(self):
         cached = getattr(self, "_grant_cache", None)
         if cached is None:
-            cached = list(self.grants.select_related("organization").only("role", "organization__path"))
+            cached = list(self.grants.select_related("organization"))
             self._grant_cache = cached
         return cached
 

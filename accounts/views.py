@@ -97,7 +97,7 @@ class AccountCreateView(AccountManagerMixin, View):
                 else:
                     messages.success(request, f"已创建账号“{user.username}”。")
                     return redirect("accounts:detail", pk=user.pk)
-        return render(request, self.template_name, {"form": form, "title": "新建账号"}, status=400)
+        return render(request, self.template_name, {"form": form, "title": "新建账号"})
 
 
 class AccountDetailView(AccountManagerMixin, View):
@@ -137,7 +137,7 @@ class AccountDetailView(AccountManagerMixin, View):
             else:
                 messages.success(request, "账号信息已保存。")
                 return redirect("accounts:detail", pk=account.pk)
-        return render(request, self.template_name, self.context(account, form=form), status=400)
+        return render(request, self.template_name, self.context(account, form=form))
 
 
 class GrantAddView(AccountManagerMixin, View):
@@ -157,7 +157,7 @@ class GrantAddView(AccountManagerMixin, View):
                     messages.success(request, "已授权。")
                     return redirect("accounts:detail", pk=account.pk)
         view = AccountDetailView()
-        return render(request, view.template_name, view.context(account, grant_form=form), status=400)
+        return render(request, view.template_name, view.context(account, grant_form=form))
 
 
 class GrantRemoveView(AccountManagerMixin, View):

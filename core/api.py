@@ -17,10 +17,7 @@ def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         exc = exceptions.ValidationError(detail)
-    response = drf_exception_handler(exc, context)
-    if response is not None and transaction.get_connection().in_atomic_block:
-        transaction.set_rollback(True)  # a refused write leaves nothing behind
-    return response
+    return drf_exception_handler(exc, context)
 
 
 class ScopedViewSetMixin:
@@ -40,7 +37,10 @@ class ScopedViewSetMixin:
         if request.method in permissions.SAFE_METHODS:
             return super().dispatch(request, *args, **kwargs)
         with transaction.atomic():
-            return super().dispatch(request, *args, **kwargs)
+            response = super().dispatch(request, *args, **kwargs)
+            if response.status_code >= 400:
+                transaction.set_rollback(True)  # a refused write leaves nothing behind
+            return response
 
     def get_queryset(self):
         action = Action.VIEW if self.request.method in permissions.SAFE_METHODS else self.write_action

@@ -130,7 +130,7 @@ class ImportView(ActionRequiredMixin, View):
     def post(self, request):
         form = ImportUploadForm(request.POST, request.FILES)
         if not form.is_valid():
-            return render(request, self.template_name, self.context(form), status=400)
+            return render(request, self.template_name, self.context(form))
         upload = form.cleaned_data["file"]
         job = import_job_submit(
             actor=request.user, filename=upload.name, content=upload.read(), dry_run=form.cleaned_data["dry_run"]

@@ -49,10 +49,10 @@ def organization_create(*, actor, parent: Organization | None, **fields) -> Orga
     org = Organization(parent=parent, **fields)
     org.full_clean(exclude=["path", "depth", "numchild", "parent"])
     if parent is None:
-        org = Organization.add_root(instance=org)
+        org = Organization.objects.add_root(instance=org)
     else:
         parent.refresh_from_db()  # treebeard computes the new path from the parent's current numchild/path
-        org = parent.add_child(instance=org)
+        org = Organization.objects.add_child(parent, instance=org)
     audit_log(actor=actor, action="create", obj=org, org_path=org.path, after=snapshot(org, ORG_AUDIT_FIELDS))
     return org
 
@@ -92,7 +92,7 @@ def organization_move(*, actor, organization: Organization, new_parent: Organiza
     if organization.parent_id == new_parent.pk:
         return organization
     before = snapshot(organization, ORG_AUDIT_FIELDS)
-    organization.move(new_parent, pos="last-child")
+    Organization.objects.move(organization, new_parent, pos="last-child")
     organization.refresh_from_db()
     organization.parent = new_parent
     organization.updated_at = timezone.now()

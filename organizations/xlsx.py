@@ -111,7 +111,11 @@ class OrganizationSheet(SheetImporter):
                 continue
             if parent_code not in by_code:
                 parent = in_db.get(parent_code)
-                if parent is None or not manageable(parent):
+                # An unchanged parent may lie above the actor's scope (a township admin's own township row).
+                unchanged_parent = (
+                    existing is not None and existing.parent is not None and existing.parent.code == parent_code
+                )
+                if parent is None or not (manageable(parent) or unchanged_parent):
                     ctx.problem(
                         sheet,
                         row.number,
@@ -216,7 +220,7 @@ class OrganizationSheet(SheetImporter):
             org.refresh_from_db()
             parent = Organization.objects.get(code=parent_code)
             before = snapshot(org, ORG_AUDIT_FIELDS)
-            org.move(parent, pos="last-child")
+            Organization.objects.move(org, parent, pos="last-child")
             org.refresh_from_db()
             org.parent = parent
             org.updated_at = now

@@ -72,7 +72,7 @@ def rows_import(
         raw = by_name.get(imp.name)
         if raw is None:
             continue
-        progress(int(100 * done / steps), f"正在检查工作表“{imp.name}”")
+        progress(5 + int(85 * done / steps), f"正在检查工作表“{imp.name}”")
         rows = imp.parse_rows(raw.rows, ctx)
         done += 1
         if rows is None:
@@ -85,7 +85,7 @@ def rows_import(
     if dry_run:
         report.counts = {imp.name: imp.counts(plan) for imp, plan in plans}
         return report
-    progress(int(100 * done / steps), "检查通过，正在写入")
+    progress(5 + int(85 * done / steps), "检查通过，正在写入")
     with transaction.atomic():
         for imp, plan in plans:
             report.counts[imp.name] = imp.apply(plan, ctx)

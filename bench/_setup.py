@@ -1,0 +1,165 @@
+"""Shared by the benchmarks: a throwaway database, Django set up on it with the test settings, and the result table.
+
+The database is never the developer's: for SQLite a fresh file in a temporary directory, for PostgreSQL a fresh
+database `bench_<random>` created on the server that DATABASE_URL (or --database-url) names and dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+_POSTGRES_SCHEMES = ("postgres", "postgresql", "pgsql", "psql")
+
+
+@dataclass
+class BenchDatabase:
+    url: str  # what Django connects to
+    vendor: str  # sqlite / postgresql
+    description: str  # printed in the report (no password)
+
+
+def _redact(url: str) -> str:
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = f":{parts.port}" if parts.port else ""
+    user = f"{parts.username}@" if parts.username else ""
+    return urlunsplit(parts._replace(netloc=f"{user}{host}{port}"))
+
+
+@contextmanager
+def bench_database(database_url: str | None, *, keep: bool = False) -> Iterator[BenchDatabase]:
+    """Create the throwaway database, set Django up on it and migrate; drop it on the way out (unless `keep`)."""
+    url = database_url or os.environ.get("DATABASE_URL", "") or "sqlite://"
+    scheme = urlsplit(url).scheme.split("+")[0]
+    if scheme.startswith("sqlite") or scheme == "":
+        tmpdir = tempfile.mkdtemp(prefix="bench-")
+        db = BenchDatabase(f"sqlite:///{tmpdir}/bench.sqlite3", "sqlite", f"SQLite {tmpdir}/bench.sqlite3")
+        try:
+            _setup_django(db)
+            yield db
+        finally:
+            _close_connections()
+            if keep:
+                print(f"(kept {tmpdir}/bench.sqlite3)")
+            else:
+                shutil.rmtree(tmpdir, ignore_errors=True)
+        return
+    if scheme not in _POSTGRES_SCHEMES:
+        raise SystemExit(f"unsupported database URL scheme {scheme!r}: use sqlite:// or postgres://")
+
+    import psycopg
+
+    name = f"bench_{uuid.uuid4().hex[:12]}"
+    admin_url = urlunsplit(urlsplit(url)._replace(scheme="postgresql"))
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    bench_url = urlunsplit(urlsplit(url)._replace(path="/" + name))
+    db = BenchDatabase(bench_url, "postgresql", f"PostgreSQL {_redact(bench_url)} (throwaway)")
+    try:
+        _setup_django(db)
+        yield db
+    finally:
+        _close_connections()
+        if keep:
+            print(f"(kept database {name})")
+        else:
+            with psycopg.connect(admin_url, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _setup_django(db: BenchDatabase) -> None:
+    if str(BASE_DIR) not in sys.path:
+        sys.path.insert(0, str(BASE_DIR))
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
+    os.environ["DATABASE_URL"] = db.url
+    import django
+    from django.conf import settings
+
+    django.setup()
+    name = str(settings.DATABASES["default"]["NAME"])
+    if db.vendor == "sqlite" and Path(name).resolve() == (BASE_DIR / "db.sqlite3").resolve():
+        raise SystemExit("refusing to benchmark on the developer database db.sqlite3")
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+
+
+def _close_connections() -> None:
+    try:
+        from django.db import connections
+
+        connections.close_all()
+    except Exception:  # Django never got set up
+        pass
+
+
+@dataclass
+class Figure:
+    """One line of the result table. `higher_is_better` says whether the limit is a floor (rows/s) or a ceiling."""
+
+    name: str
+    measured: float | None
+    unit: str
+    limit: float | None = None
+    higher_is_better: bool = False
+    note: str = ""
+
+    @property
+    def ratio(self) -> float | None:
+        """How far the figure is within its limit: ≥ 1 means met, whichever way the limit points."""
+        if self.measured is None or self.limit is None:
+            return None
+        if self.higher_is_better:
+            return self.measured / self.limit
+        if self.measured == 0:
+            return float("inf")
+        return self.limit / self.measured
+
+    @property
+    def met(self) -> str:
+        if self.measured is None:
+            return "n/a"
+        if self.limit is None:
+            return "-"
+        return "yes" if self.ratio >= 1 else "NO"
+
+
+def _number(value: float | None, unit: str) -> str:
+    if value is None:
+        return "not available"
+    if value >= 1000:
+        text = f"{value:,.0f}"
+    elif value >= 100 or float(value).is_integer():
+        text = f"{value:.0f}"
+    else:
+        text = f"{value:.3g}" if value < 1 else f"{value:.2f}"
+    return f"{text} {unit}".strip()
+
+
+def print_table(title: str, figures: list[Figure]) -> None:
+    rows = [["figure", "measured", "limit", "ratio", "met?"]]
+    for f in figures:
+        limit = "-" if f.limit is None else ("≥ " if f.higher_is_better else "≤ ") + _number(f.limit, f.unit)
+        ratio = "-" if f.ratio is None else f"{f.ratio:.2f}"
+        rows.append([f.name, _number(f.measured, f.unit), limit, ratio, f.met])
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    print()
+    print(title)
+    for n, row in enumerate(rows):
+        print(" | ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+        if n == 0:
+            print("-+-".join("-" * w for w in widths))
+    print("ratio ≥ 1.00 means the limit is met (measured/limit for floors ≥, limit/measured for ceilings ≤)")
+    for f in figures:
+        if f.note:
+            print(f"  {f.name}: {f.note}")

@@ -1,0 +1,65 @@
+"""Run every benchmark in this folder, one process each (each sets Django up on its own throwaway database).
+
+    python -m bench.run [--database-url URL] [--strict] [name …]
+
+A benchmark is a module here with a `BENCHMARK` title and a `main(argv)`; helpers start with an underscore.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def discover() -> list[str]:
+    """Modules that declare BENCHMARK at top level (read, not imported: importing must not set Django up)."""
+    names = []
+    for path in sorted(HERE.glob("*.py")):
+        if path.name.startswith("_") or path.stem == "run":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in tree.body:
+            if isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Name) and t.id == "BENCHMARK" for t in node.targets
+            ):
+                names.append(path.stem)
+                break
+    return names
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description="Run the benchmarks under bench/")
+    parser.add_argument("names", nargs="*", help="benchmarks to run (default: all)")
+    parser.add_argument("--database-url", help="passed to each benchmark (default: DATABASE_URL, else SQLite)")
+    parser.add_argument("--strict", action="store_true", help="fail when a benchmark misses a limit")
+    args = parser.parse_args(argv)
+    available = discover()
+    unknown = [n for n in args.names if n not in available]
+    if unknown:
+        parser.error(f"unknown benchmark(s) {', '.join(unknown)}; available: {', '.join(available)}")
+    failed = []
+    for name in args.names or available:
+        command = [sys.executable, "-m", f"bench.{name}"]
+        if args.database_url:
+            command += ["--database-url", args.database_url]
+        if args.strict:
+            command.append("--strict")
+        print(f"=== bench.{name} ===", flush=True)
+        start = time.perf_counter()
+        code = subprocess.call(command, cwd=HERE.parent)
+        print(f"=== bench.{name}: exit {code}, {time.perf_counter() - start:.0f} s ===\n", flush=True)
+        if code:
+            failed.append(name)
+    if failed:
+        print("failed: " + ", ".join(failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,238 @@
+"""Audit events: one per service write with who, what, before and after; one per row of a bulk import; the origin."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+
+from core.audit import diff, snapshot
+from core.context import current_origin, origin
+from core.models import AuditEvent
+from core.selectors import audit_event_list
+from core.xlsx.exporter import ExportRefused, export_write
+from core.xlsx.importer import workbook_import
+from members.models import Person
+from organizations.models import Organization, Post
+from organizations.services import (
+    organization_create,
+    organization_move,
+    organization_update,
+    post_create,
+    post_delete,
+    post_update,
+)
+from tests.factories import PersonFactory, PostFactory
+from tests.helpers import ORG_HEADERS, POST_HEADERS, org_row, workbook
+
+pytestmark = pytest.mark.django_db
+
+
+class NewEvents:
+    """The events written since the block started."""
+
+    def __enter__(self):
+        self.start = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    @property
+    def events(self) -> list[AuditEvent]:
+        return list(AuditEvent.objects.filter(id__gt=self.start).order_by("id"))
+
+
+def test_create_leaves_one_event(county, township_admin):
+    with NewEvents() as new:
+        org = organization_create(
+            actor=township_admin, parent=county.township_a, code="C01003", name="南街村党支部", kind="党支部"
+        )
+    (event,) = new.events
+    assert event.actor_id == township_admin.pk and event.actor_name == "township_admin"
+    assert event.action == "create"
+    assert event.object_type == "organizations.organization" and event.object_id == str(org.pk)
+    assert event.object_repr == "南街村党支部"
+    assert event.org_path == org.path
+    assert event.before is None
+    assert event.after["code"] == "C01003" and event.after["parent"] == county.township_a.pk
+    assert event.after["path"] == org.path
+    assert event.source == "system" and event.ip is None
+
+
+def test_system_writes_are_attributed_to_the_system(county):
+    with NewEvents() as new:
+        organization_update(actor=None, organization=county.dept, name="县财政局党支部")
+    (event,) = new.events
+    assert event.actor is None and event.actor_name == "系统"
+
+
+def test_update_event_holds_only_the_changed_fields(county, county_admin):
+    with NewEvents() as new:
+        organization_update(
+            actor=county_admin,
+            organization=county.village_a2,
+            name="西街村第一党支部",
+            founded_on=dt.date(1981, 5, 4),
+            kind="党支部",  # unchanged
+        )
+    (event,) = new.events
+    assert event.action == "update"
+    assert event.before == {"name": "西街村党支部", "founded_on": "1980-01-01"}
+    assert event.after == {"name": "西街村第一党支部", "founded_on": "1981-05-04"}
+
+
+def test_move_event(county, county_admin):
+    with NewEvents() as new:
+        organization_move(actor=county_admin, organization=county.village_a1, new_parent=county.township_b)
+    (event,) = new.events
+    assert event.action == "move"
+    assert event.before["parent"] == county.township_a.pk and event.after["parent"] == county.township_b.pk
+    assert event.after["path"].startswith(county.township_b.path)
+
+
+def test_post_writes_leave_one_event_each(county, township_admin):
+    person = PersonFactory(name="张三")
+    with NewEvents() as new:
+        post = post_create(
+            actor=township_admin,
+            organization=county.village_a1,
+            person=person,
+            title="书记",
+            start_on=dt.date(2021, 1, 1),
+        )
+    (created,) = new.events
+    assert created.action == "create" and created.object_type == "organizations.post"
+    assert created.after == {
+        "organization": county.village_a1.pk,
+        "person": person.pk,
+        "title": "书记",
+        "start_on": "2021-01-01",
+        "end_on": None,
+    }
+    assert created.org_path == county.village_a1.path
+
+    with NewEvents() as new:
+        post_update(actor=township_admin, post=post, end_on=dt.date(2024, 12, 31))
+    (updated,) = new.events
+    assert (updated.action, updated.before, updated.after) == ("update", {"end_on": None}, {"end_on": "2024-12-31"})
+
+    with NewEvents() as new:
+        post_delete(actor=township_admin, post=post)
+    (deleted,) = new.events
+    assert deleted.action == "delete" and deleted.before["end_on"] == "2024-12-31"
+    assert deleted.object_id == str(created.object_id)
+
+
+def test_refused_write_leaves_no_event(county, sibling_admin):
+    from core.exceptions import NotInScope
+
+    with NewEvents() as new, pytest.raises(NotInScope):
+        organization_update(actor=sibling_admin, organization=county.village_a1, name="x")
+    assert new.events == []
+
+
+def test_bulk_import_leaves_one_event_per_created_row(county, county_admin):
+    data = workbook(
+        {
+            "组织": [ORG_HEADERS, org_row("C01003", "三村", "C01"), org_row("C01004", "四村", "C01")],
+            "职务": [
+                POST_HEADERS,
+                ["C01003", "张三", "110105194912310011", "书记", "2021-01-01", None],
+                ["C01004", "张三", "110105194912310011", "委员", "2021-01-01", None],
+                ["C01004", "李四", "11010519491231002X", "书记", "2021-01-01", None],
+            ],
+        }
+    )
+    with NewEvents() as new, origin("import"):
+        report = workbook_import(source=data, actor=county_admin)
+    assert report.ok, report.problems
+    events = new.events
+    by_type: dict[str, list[AuditEvent]] = {}
+    for e in events:
+        by_type.setdefault(e.object_type, []).append(e)
+    orgs = Organization.objects.filter(code__in=["C01003", "C01004"])
+    assert sorted(e.object_id for e in by_type["organizations.organization"]) == sorted(str(o.pk) for o in orgs)
+    assert sorted(e.object_id for e in by_type["members.person"]) == sorted(str(p.pk) for p in Person.objects.all())
+    assert sorted(e.object_id for e in by_type["organizations.post"]) == sorted(str(p.pk) for p in Post.objects.all())
+    assert len(events) == 2 + 2 + 3
+    for e in events:
+        assert e.action == "create" and e.actor_id == county_admin.pk
+        assert e.source == "import"
+        assert e.object_id not in ("", "None")
+        assert e.org_path.startswith(county.township_a.path)
+
+
+def test_origin_source_and_ip_are_recorded(county):
+    assert current_origin().source == "system"
+    with origin("api", "10.1.2.3"):
+        assert current_origin().ip == "10.1.2.3"
+        organization_update(actor=None, organization=county.dept, name="改名一")
+    with origin("command"):
+        organization_update(actor=None, organization=county.dept, name="改名二")
+    assert current_origin().source == "system"
+    first, second = AuditEvent.objects.filter(action="update").order_by("id")
+    assert (first.source, first.ip) == ("api", "10.1.2.3")
+    assert (second.source, second.ip) == ("command", None)
+
+
+def test_origin_of_an_api_request(county, county_admin, api_as):
+    client = api_as(county_admin)
+    response = client.patch(
+        f"/api/organizations/{county.dept.pk}/",
+        {"name": "县财政局党支部"},
+        format="json",
+        REMOTE_ADDR="192.0.2.10",
+    )
+    assert response.status_code == 200, response.content
+    event = AuditEvent.objects.get(action="update")
+    assert (event.source, event.ip, event.actor_id) == ("api", "192.0.2.10", county_admin.pk)
+    assert event.after == {"name": "县财政局党支部"}
+
+
+def test_origin_behind_the_proxy_uses_x_real_ip(county, county_admin, api_as):
+    response = api_as(county_admin).patch(
+        f"/api/organizations/{county.dept.pk}/",
+        {"name": "县财政局党支部"},
+        format="json",
+        REMOTE_ADDR="127.0.0.1",
+        HTTP_X_REAL_IP="198.51.100.7",
+    )
+    assert response.status_code == 200, response.content
+    assert AuditEvent.objects.get(action="update").ip == "198.51.100.7"
+
+
+def test_exports_are_audited_and_unmasked_needs_the_right(county, county_admin, township_admin):
+    PostFactory(organization=county.village_a1)
+    with NewEvents() as new:
+        export_write(kind="posts", actor=township_admin, fp=io.BytesIO())
+    (event,) = new.events
+    assert event.action == "export" and event.object_type == "core.export" and event.object_id == "posts"
+    assert event.note == "导出 posts，1 行"
+
+    with NewEvents() as new, pytest.raises(ExportRefused):
+        export_write(kind="posts", actor=township_admin, fp=io.BytesIO(), unmasked=True)
+    assert new.events == []
+
+    with NewEvents() as new:
+        export_write(kind="posts", actor=county_admin, fp=io.BytesIO(), unmasked=True)
+    (event,) = new.events
+    assert event.action == "export_unmasked" and "未脱敏" in event.note
+
+
+def test_audit_event_list_is_scoped(county, county_admin, township_admin, sibling_admin, secretary):
+    organization_update(actor=None, organization=county.village_a1, name="甲")
+    organization_update(actor=None, organization=county.village_b1, name="乙")
+    assert audit_event_list(actor=township_admin).filter(object_repr="甲").exists()
+    assert not audit_event_list(actor=township_admin).filter(object_repr="乙").exists()
+    assert audit_event_list(actor=sibling_admin).filter(object_repr="乙").exists()
+    assert audit_event_list(actor=county_admin).filter(object_repr__in=["甲", "乙"]).count() == 2
+    assert not audit_event_list(actor=secretary).exists()
+
+
+def test_snapshot_and_diff_helpers(county):
+    snap = snapshot(county.township_a, ("code", "parent", "founded_on", "has_committee"))
+    assert snap == {"code": "C01", "parent": county.root.pk, "founded_on": "1980-01-01", "has_committee": False}
+    assert diff({"a": 1, "b": 2}, {"a": 1, "b": 3}) == ({"b": 2}, {"b": 3})
+    assert diff(None, {"a": 1}) == (None, {"a": 1})

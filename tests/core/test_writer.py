@@ -1,0 +1,127 @@
+"""Export writing: headers in row 1, the sheet named as the kind, and text that looks like a formula stays text."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import openpyxl
+import pytest
+
+from core.xlsx.exporter import export_write
+from core.xlsx.writer import ExportTable, write_table, write_template
+from organizations.services import organization_create
+from organizations.xlsx import OrganizationSheet, PostSheet
+
+DANGEROUS = ["=SUM(A1:A2)", "+86 138 0000 0000", "-1+1", "@cmd", '=HYPERLINK("http://x","点")']
+
+
+def _write(headers, rows, sheet="kind") -> tuple[int, bytes]:
+    buf = io.BytesIO()
+    n = write_table(ExportTable(sheet, headers, iter(rows)), buf)
+    return n, buf.getvalue()
+
+
+def test_formula_like_text_is_a_string_cell():
+    n, data = _write(["文本"], [[v] for v in DANGEROUS])
+    assert n == len(DANGEROUS)
+    ws = openpyxl.load_workbook(io.BytesIO(data))["kind"]
+    for row, expected in enumerate(DANGEROUS, start=2):
+        cell = ws.cell(row=row, column=1)
+        assert cell.data_type == "s", (expected, cell.data_type)
+        assert cell.value == expected
+    # and no formula element anywhere in the sheet's XML
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        sheet_xml = next(z.read(n) for n in z.namelist() if n.startswith("xl/worksheets/"))
+    assert b"<f>" not in sheet_xml and b"<f " not in sheet_xml
+
+
+def test_headers_in_row_one_and_sheet_name():
+    headers = ["组织代码", "组织名称", "成立日期"]
+    _, data = _write(headers, [["C01", "城关镇党委", dt.date(1950, 1, 1)]], sheet="organizations")
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    assert wb.sheetnames == ["organizations"]
+    ws = wb["organizations"]
+    assert [c.value for c in ws[1]] == headers
+    assert ws.cell(row=1, column=1).font.bold
+    assert ws.max_row == 2
+
+
+def test_values_keep_their_types():
+    aware = dt.datetime(2024, 12, 31, 16, 30, tzinfo=dt.UTC)
+    _, data = _write(
+        ["a", "b", "c", "d", "e", "f", "g", "h"],
+        [[True, False, None, 5, Decimal("12.34"), dt.date(2024, 2, 29), aware, "普通文本"]],
+    )
+    ws = openpyxl.load_workbook(io.BytesIO(data))["kind"]
+    values = [c.value for c in ws[2]]
+    assert values[0] == "是" and values[1] == "否"
+    assert values[2] is None
+    assert values[3] == 5
+    assert Decimal(str(values[4])) == Decimal("12.34")
+    assert values[5] == dt.datetime(2024, 2, 29) and ws.cell(row=2, column=6).number_format == "yyyy-mm-dd"
+    # aware datetimes are written in Asia/Shanghai local time
+    assert values[6] == aware.astimezone(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None)
+    assert values[7] == "普通文本"
+
+
+def test_empty_table_has_the_header_only():
+    n, data = _write(["组织代码"], [])
+    assert n == 0
+    ws = openpyxl.load_workbook(io.BytesIO(data))["kind"]
+    assert ws.max_row == 1 and ws.cell(row=1, column=1).value == "组织代码"
+
+
+@pytest.mark.django_db
+def test_export_of_a_name_starting_with_equals(county, county_admin):
+    organization_create(actor=None, parent=county.township_a, code="C01009", name="=1+1", kind="党支部")
+    organization_create(actor=None, parent=county.township_a, code="C01010", name="-东街", kind="党支部")
+    buf = io.BytesIO()
+    export_write(kind="organizations", actor=county_admin, fp=buf)
+    ws = openpyxl.load_workbook(io.BytesIO(buf.getvalue()))["organizations"]
+    assert [c.value for c in ws[1]][:3] == ["组织代码", "组织名称", "上级组织代码"]
+    names = {row[0].value: row[1] for row in ws.iter_rows(min_row=2)}
+    assert names["C01009"].value == "=1+1" and names["C01009"].data_type == "s"
+    assert names["C01010"].value == "-东街" and names["C01010"].data_type == "s"
+
+
+@pytest.mark.django_db
+def test_export_unknown_kind_refused(county):
+    with pytest.raises(ValueError, match="未知的导出类型"):
+        export_write(kind="nope", actor=None, fp=io.BytesIO())
+
+
+@pytest.mark.parametrize(
+    ("importer", "headers"),
+    [
+        (
+            OrganizationSheet(),
+            [
+                "组织代码",
+                "组织名称",
+                "上级组织代码",
+                "组织类型",
+                "所属领域",
+                "考核类别",
+                "设支部委员会",
+                "设党小组",
+                "成立日期",
+                "上次换届日期",
+                "任期年数",
+            ],
+        ),
+        (PostSheet(), ["组织代码", "姓名", "身份证号", "职务", "任职日期", "离任日期"]),
+    ],
+)
+def test_templates_carry_the_public_headers(importer, headers):
+    buf = io.BytesIO()
+    write_template(importer, buf)
+    wb = openpyxl.load_workbook(io.BytesIO(buf.getvalue()))
+    assert wb.sheetnames == [importer.name, "填写说明"]
+    assert [c.value for c in wb[importer.name][1]] == headers
+    notes = wb["填写说明"]
+    assert [c.value for c in notes[1]] == ["列名", "是否必填", "说明"]
+    assert [row[0].value for row in notes.iter_rows(min_row=2)] == headers
