@@ -11,6 +11,37 @@ from django.utils import timezone
 from .context import current_origin
 from .models import AuditEvent
 
+# How events read in Chinese on the audit pages.
+SOURCE_LABELS = {
+    "web": "网页",
+    "api": "接口",
+    "import": "导入",
+    "command": "命令行",
+    "task": "后台任务",
+    "system": "系统",
+}
+ACTION_LABELS = {
+    "create": "新增",
+    "update": "修改",
+    "delete": "删除",
+    "move": "移动",
+    "grant": "授权",
+    "revoke": "撤销授权",
+    "set_password": "重置密码",
+    "import_submit": "提交导入",
+    "export": "导出",
+    "export_unmasked": "导出（未脱敏）",
+    "view_personal": "查看完整个人信息",
+}
+OBJECT_TYPES = {
+    "organizations.organization": "党组织",
+    "organizations.post": "职务",
+    "members.person": "人员",
+    "accounts.user": "账号",
+    "core.job": "后台任务",
+    "core.export": "导出",
+}
+
 
 def _jsonable(value):
     if isinstance(value, (dt.date, dt.datetime)):

@@ -2,30 +2,9 @@ import django_filters
 
 from organizations.models import Organization
 
+from .audit import ACTION_LABELS, OBJECT_TYPES
 from .models import AuditEvent
 from .scope import subtree_q
-
-ACTION_LABELS = {
-    "create": "新增",
-    "update": "修改",
-    "delete": "删除",
-    "move": "移动",
-    "grant": "授权",
-    "revoke": "撤销授权",
-    "set_password": "重置密码",
-    "import_submit": "提交导入",
-    "export": "导出",
-    "export_unmasked": "导出（未脱敏）",
-    "view_personal": "查看完整个人信息",
-}
-OBJECT_TYPES = {
-    "organizations.organization": "党组织",
-    "organizations.post": "职务",
-    "members.person": "人员",
-    "accounts.user": "账号",
-    "core.job": "后台任务",
-    "core.export": "导出",
-}
 
 
 class AuditEventFilterSet(django_filters.FilterSet):

@@ -14,7 +14,8 @@ from django.shortcuts import redirect, render
 from django.views import View
 from django.views.generic import ListView
 
-from .filtersets import ACTION_LABELS, OBJECT_TYPES, AuditEventFilterSet
+from .audit import ACTION_LABELS, OBJECT_TYPES
+from .filtersets import AuditEventFilterSet
 from .forms import ImportUploadForm
 from .scope import Action, scope_paths
 from .selectors import audit_event_list, job_get_for, job_list

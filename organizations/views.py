@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 
+from core.audit import ACTION_LABELS, SOURCE_LABELS
 from core.exceptions import NotInScope
 from core.idnumber import IdNumberError
 from core.models import AuditEvent
@@ -31,15 +32,6 @@ from .models import Organization
 SEARCH_LIMIT = 30
 AUDIT_LIMIT = 20
 ORG_OBJECT_TYPE = "organizations.organization"
-ACTION_LABELS = {"create": "新增", "update": "修改", "move": "移动", "delete": "删除"}
-SOURCE_LABELS = {
-    "web": "网页",
-    "api": "接口",
-    "import": "导入",
-    "command": "命令",
-    "task": "后台任务",
-    "system": "系统",
-}
 TITLE_ORDER = {value: i for i, value in enumerate(PostTitle.values)}
 
 

@@ -3,16 +3,17 @@
 from django import template
 from django.apps import apps
 
+from core.audit import SOURCE_LABELS
+
 register = template.Library()
 
 # Keys that are not model fields (grants, jobs) or that the model leaves in English.
 EXTRA_LABELS = {"path": "树路径", "filename": "文件名", "role": "角色", "organization": "组织"}
-SOURCES = {"web": "网页", "api": "接口", "import": "导入", "command": "命令行", "task": "后台任务", "system": "系统"}
 
 
 @register.filter
 def source_label(value: str) -> str:
-    return SOURCES.get(value, value)
+    return SOURCE_LABELS.get(value, value)
 
 
 def _labels(object_type: str) -> dict:
