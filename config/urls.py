@@ -1,11 +1,12 @@
 from django.contrib import admin
-from django.templatetags.static import static
 from django.urls import include, path
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
+
+from core.views import favicon
 
 urlpatterns = [
-    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
+    path("favicon.ico", favicon),
     path("", include("dashboards.urls")),
     path("accounts/", include("accounts.urls")),
     path("orgs/", include("organizations.urls")),
@@ -13,6 +14,7 @@ urlpatterns = [
     path("django-admin/", admin.site.urls),
     path("api/", include("organizations.api.urls")),
     path("api/", include("accounts.api.urls")),
+    path("api/token/", obtain_auth_token, name="api-token"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),

@@ -11,6 +11,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.views import View
 from django.views.generic import ListView
 
@@ -210,3 +211,8 @@ class AuditListView(ActionRequiredMixin, ScopedListView):
 
 def _json(value) -> str:
     return "" if value is None else json.dumps(value, ensure_ascii=False)
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page says; answer with our own icon (resolved at request time)."""
+    return redirect(static("favicon.svg"), permanent=True)
