@@ -255,7 +255,7 @@ def main(argv: list[str]) -> int:
     if missing and require:
         banner("错误：REQUIRE_SERVICES=1，但 PostgreSQL/Redis 不可用")
         for m in missing:
-            print("  - " + m, file=sys.stderr)
+            print("  - " + m, flush=True)
         return 3
 
     results: list[tuple[str, int, float]] = []
@@ -265,7 +265,6 @@ def main(argv: list[str]) -> int:
 
         if missing:
             banner("跳过 PostgreSQL/Redis 测试：" + "；".join(missing))
-            print("警告：跳过 PostgreSQL/Redis 测试：" + "；".join(missing), file=sys.stderr)
         else:
             with cleanup_stack() as stack:
                 banner("启动 PostgreSQL 与 Redis（临时目录，仅监听 127.0.0.1）")
@@ -274,11 +273,11 @@ def main(argv: list[str]) -> int:
                     pg = start_postgres(stack)
                     redis_url = start_redis(stack)
                 except (ServiceError, OSError, subprocess.SubprocessError) as exc:
-                    print(f"无法启动 PostgreSQL/Redis：{exc}", file=sys.stderr)
+                    print(f"无法启动 PostgreSQL/Redis：{exc}", flush=True)
                     if require:
                         results.append(("PostgreSQL + Redis（启动失败）", 3, time.monotonic() - started))
                         raise SystemExit(3) from None
-                    print(f"警告：跳过 PostgreSQL/Redis 测试：{exc}", file=sys.stderr)
+                    banner("跳过 PostgreSQL/Redis 测试：无法启动（见上）")
                 else:
                     print(f"PostgreSQL: {pg.url}  Redis: {redis_url}  （启动用时 {time.monotonic() - started:.1f} 秒）")
                     env = base_env()
