@@ -21,11 +21,19 @@ class User(AbstractUser):
     """A login. What it sees and changes comes only from its role grants."""
 
     # An account belongs to the subtree of its home organization: its managers are the admins above it.
-    scope_path_field = "home_path"
+    # A foreign key (not a copied path) so that moving an organization carries its accounts along.
+    scope_path_field = "home_organization__path"
 
     full_name = models.CharField("姓名", max_length=50, blank=True)
     phone = models.CharField("联系电话", max_length=20, blank=True)
-    home_path = models.CharField("所属组织路径", max_length=255, blank=True, db_index=True)
+    home_organization = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name="所属组织",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="home_accounts",
+    )
 
     objects = ScopedUserManager()
 
@@ -35,6 +43,10 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.full_name or self.username
+
+    @property
+    def home_path(self) -> str:
+        return self.home_organization.path if self.home_organization_id else ""
 
     def _grants(self):
         cached = getattr(self, "_grant_cache", None)

@@ -14,7 +14,8 @@ def account_list(*, actor) -> QuerySet[User]:
     return (
         User.objects.restrict(actor, Action.MANAGE_ACCOUNTS)
         .prefetch_related(Prefetch("grants", queryset=RoleGrant.objects.select_related("organization")))
-        .order_by("home_path", "username")
+        .select_related("home_organization")
+        .order_by("home_organization__path", "username")
     )
 
 

@@ -14,7 +14,7 @@ from organizations.models import Organization
 from .choices import GRANTABLE_ROLES, Role
 from .models import RoleGrant, User
 
-USER_AUDIT_FIELDS = ("username", "full_name", "phone", "is_active", "home_path")
+USER_AUDIT_FIELDS = ("username", "full_name", "phone", "is_active", "home_organization")
 
 
 def _check_password(password: str, user: User) -> None:
@@ -47,7 +47,7 @@ def account_create(
         raise ValidationError({"role": "您无权授予该角色。"})
     if User.objects.filter(username=username).exists():
         raise ValidationError({"username": f"账号“{username}”已存在。"})
-    user = User(username=username, full_name=full_name, phone=phone, home_path=organization.path)
+    user = User(username=username, full_name=full_name, phone=phone, home_organization=organization)
     _check_password(password, user)
     user.set_password(password)
     user.full_clean(exclude=["password"])

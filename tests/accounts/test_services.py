@@ -201,3 +201,17 @@ def test_grants_load_in_one_query_whatever_their_number(county, township_admin):
         user.roles()
     assert len(paths) == 4
     assert len(queries) == 1, [q["sql"] for q in queries.captured_queries]
+
+
+def test_accounts_move_with_their_organization(county, county_admin, sibling_admin):
+    """An account's place in the tree follows its home organization when that organization is moved."""
+    from organizations.services import organization_move
+
+    secretary_a2 = account_create(
+        actor=None, username="sec_a2", password=PASSWORD, organization=county.village_a2, role="branch_secretary"
+    )
+    assert secretary_a2 not in account_list(actor=sibling_admin)
+    organization_move(actor=county_admin, organization=county.village_a2, new_parent=county.township_b)
+    assert secretary_a2 in account_list(actor=sibling_admin)
+    secretary_a2.refresh_from_db()
+    assert secretary_a2.home_path.startswith(county.township_b.path)
