@@ -11,6 +11,7 @@ import shutil
 import sys
 import tempfile
 import uuid
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -77,11 +78,30 @@ def bench_database(database_url: str | None, *, keep: bool = False) -> Iterator[
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@contextmanager
+def throwaway_postgres() -> Iterator[str]:
+    """A PostgreSQL cluster started by tests/services.py (temporary directory, loopback only, fsync off, C locale),
+    stopped on the way out; yields the URL of its maintenance database (the benchmark creates its own)."""
+    if str(BASE_DIR) not in sys.path:
+        sys.path.insert(0, str(BASE_DIR))
+    from tests.services import ServiceError, cleanup_stack, start_postgres
+
+    with cleanup_stack() as stack:
+        try:
+            pg = start_postgres(stack)
+        except (ServiceError, OSError) as exc:
+            raise SystemExit(f"cannot start PostgreSQL: {exc}") from None
+        print(f"(started a throwaway PostgreSQL cluster on port {pg.port}: fsync off, locale C)", flush=True)
+        yield urlunsplit(urlsplit(pg.url)._replace(path="/postgres"))
+
+
 def _setup_django(db: BenchDatabase) -> None:
     if str(BASE_DIR) not in sys.path:
         sys.path.insert(0, str(BASE_DIR))
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
     os.environ["DATABASE_URL"] = db.url
+    # The test settings serve static files through WhiteNoise without a collected STATIC_ROOT: not our concern here.
+    warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
     import django
     from django.conf import settings
 

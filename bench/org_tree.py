@@ -1,6 +1,6 @@
 """Benchmark: a province's organization tree (~140k nodes) through the import, the subtree query and the list page.
 
-    python -m bench.org_tree [--nodes 140000] [--database-url postgres://…] [--runs 50] [--profile] [--keep]
+    python -m bench.org_tree [--nodes 140000] [--database-url postgres://… | --postgres] [--runs 50] [--profile]
 
 Goals: the 组织 import runs at ≥ 10,000 rows/s end to end (file read, checks, writes and audit rows); a county's
 subtree (all ids) is fetched in ≤ 2 ms (median, warm); the org list page's query count does not grow with the
@@ -18,9 +18,10 @@ import statistics
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
-from bench._setup import Figure, bench_database, print_table
+from bench._setup import Figure, bench_database, print_table, throwaway_postgres
 
 BENCHMARK = "organization tree: import, subtree query, list page"
 IMPORT_GOAL_ROWS_PER_S = 10_000
@@ -224,10 +225,14 @@ def main(argv=None) -> int:
     parser.add_argument("--runs", type=int, default=50, help="runs of the subtree query")
     parser.add_argument("--profile", action="store_true", help="cProfile the import and print where the time goes")
     parser.add_argument("--keep", action="store_true", help="keep the throwaway database")
+    parser.add_argument("--postgres", action="store_true", help="start a throwaway PostgreSQL (tests/services.py)")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a limit is not met")
     args = parser.parse_args(argv)
-    with bench_database(args.database_url, keep=args.keep) as db:
-        print(f"bench.org_tree: {args.nodes:,} nodes on {db.description}")
+    with ExitStack() as stack:
+        if args.postgres:
+            args.database_url = stack.enter_context(throwaway_postgres())
+        db = stack.enter_context(bench_database(args.database_url, keep=args.keep))
+        print(f"bench.org_tree: {args.nodes:,} nodes on {db.description}", flush=True)
         figures = run(args)
         print_table(f"organization tree ({db.vendor}, {args.nodes:,} nodes)", figures)
     missed = [f.name for f in figures if f.met == "NO"]

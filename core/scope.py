@@ -1,8 +1,9 @@
 """The one scope mechanism: every scoped queryset offers `.restrict(actor, action)`.
 
 A role is granted at an organization and flows down its subtree. Subtrees are materialized-path prefixes, queried as
-the half-open range [path, path + "~") so that the unique B-tree index on the path serves them on PostgreSQL and
-SQLite alike ("~" sorts after every character of the path alphabet).
+the half-open range [path, next(path)) so that the unique B-tree index on the path serves them on PostgreSQL and
+SQLite alike. next(path) increments the path in its own alphabet (0-9A-Z, with carry), so the range holds under any
+database collation: an appended sentinel such as "~" is ignored by ICU and glibc locale collations.
 """
 
 from __future__ import annotations
@@ -11,7 +12,25 @@ from django.db import models
 from django.db.models import Q
 
 ALL = None  # the unrestricted scope of a superuser or the system itself
-PATH_END = "~"
+PATH_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"  # django-treebeard's MP_Node alphabet
+
+
+def path_successor(path: str) -> str | None:
+    """The smallest string greater than every path starting with `path` ("0001" -> "0002", "000Z" -> "001");
+    None when there is none ("ZZZZ")."""
+    chars = list(path)
+    for i in range(len(chars) - 1, -1, -1):
+        pos = PATH_ALPHABET.find(chars[i])
+        if pos < len(PATH_ALPHABET) - 1:
+            chars[i] = PATH_ALPHABET[pos + 1]
+            return "".join(chars[: i + 1])
+    return None
+
+
+def subtree_range_q(field: str, path: str) -> Q:
+    upper = path_successor(path)
+    q = Q(**{f"{field}__gte": path})
+    return q & Q(**{f"{field}__lt": upper}) if upper else q
 
 
 class Action:
@@ -26,7 +45,7 @@ def subtree_q(field: str, paths) -> Q:
     """Rows whose `field` (a materialized path) lies in any of the subtrees rooted at `paths`."""
     q = Q(pk__in=[])
     for path in paths:
-        q |= Q(**{f"{field}__gte": path, f"{field}__lt": path + PATH_END})
+        q |= subtree_range_q(field, path)
     return q
 
 

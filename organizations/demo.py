@@ -508,11 +508,11 @@ class _Generator:
             )
         )
         if general:
-            for i in (1, 2):
+            for i, ordinal in enumerate(("一", "二"), start=1):
                 self.org(
                     OrgSpec(
                         f"{code}{i:02d}",
-                        f"{name}第{i}网格党支部",
+                        f"{name}第{ordinal}网格党支部",
                         code,
                         OrgKind.BRANCH,
                         Domain.COMMUNITY,
@@ -787,16 +787,21 @@ class _Generator:
                 titles.append(PostTitle.DISCIPLINE_MEMBER)
         if org.code == DEMO_TOWNSHIP and PostTitle.ORGANIZATION_MEMBER not in titles:
             titles.append(PostTitle.ORGANIZATION_MEMBER)
+        before_history = HISTORY_FROM - dt.timedelta(days=1)
+        elected = org.last_election_on
         for title in titles:
-            since = org.last_election_on or self.between(dt.date(2019, 1, 1), dt.date(2024, 12, 31))
-            if since > DEMO_TODAY:
-                since = DEMO_TODAY
-            if rng.random() < 0.12 and since > HISTORY_FROM + dt.timedelta(days=200):
-                # The predecessor left when the new holder came in.
-                before = self.between(dt.date(2016, 1, 1), HISTORY_FROM)
+            if elected and elected >= HISTORY_FROM and rng.random() < 0.45:
+                # Replaced at the election: the predecessor served until the day before.
+                since = self.between(dt.date(2016, 1, 1), before_history)
                 self.county.posts.append(
-                    PostSpec(org.code, self.adult_at(before), title, before, since - dt.timedelta(days=1))
+                    PostSpec(org.code, self.adult_at(since), title, since, elected - dt.timedelta(days=1))
                 )
+                since = elected
+            elif elected and elected < HISTORY_FROM:
+                since = elected
+            else:
+                # Re-elected, or appointed (leading groups and working committees hold no elections).
+                since = self.between(dt.date(2016, 1, 1), before_history if elected else dt.date(2024, 12, 31))
             self.county.posts.append(PostSpec(org.code, self.adult_at(since), title, since, None))
 
 

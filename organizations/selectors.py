@@ -7,7 +7,7 @@ import datetime as dt
 from django.db.models import Count, Q, QuerySet
 
 from core.exceptions import NotInScope
-from core.scope import ALL, PATH_END, Action, scope_paths
+from core.scope import ALL, Action, scope_paths, subtree_range_q
 
 from .choices import PostTitle
 from .models import Organization, Post
@@ -34,7 +34,7 @@ def organization_by_code_for(actor, code: str, action: str = Action.VIEW) -> Org
 
 def subtree(org: Organization) -> QuerySet[Organization]:
     """The organization and everything below it: one range query on the indexed path."""
-    return Organization.objects.filter(path__gte=org.path, path__lt=org.path + PATH_END)
+    return Organization.objects.filter(subtree_range_q("path", org.path))
 
 
 def scope_roots(*, actor) -> QuerySet[Organization]:

@@ -124,7 +124,23 @@ class Postgres:
             raise ServiceError(f"{args[0]} 失败（退出码 {proc.returncode}）：\n{proc.stdout}{proc.stderr}{tail}")
 
     def start(self) -> None:
-        self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "-E", "UTF8", "--locale=C", "-N")
+        # A Chinese ICU collation, as a county's database would have: it is where collation-dependent range
+        # queries go wrong (a sentinel like "~" is ignored), so the suite must run on it rather than on "C".
+        self._run(
+            "initdb",
+            "-D",
+            str(self.data),
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "-E",
+            "UTF8",
+            "-N",
+            "--locale=C.UTF-8",
+            "--locale-provider=icu",
+            "--icu-locale=zh-Hans-CN",
+        )
         options = (
             f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"

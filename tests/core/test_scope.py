@@ -12,7 +12,7 @@ from django.http import Http404
 from accounts.models import User
 from accounts.services import grant_add
 from core.exceptions import NotInScope
-from core.scope import ALL, Action, collapse_paths, in_scope, scope_paths, subtree_q
+from core.scope import ALL, Action, collapse_paths, in_scope, path_successor, scope_paths, subtree_q
 from organizations.models import Organization, Post
 from organizations.selectors import organization_get_for, post_get_for
 from organizations.services import organization_move, organization_update, post_create, post_update
@@ -208,3 +208,14 @@ def test_organization_move_under_own_descendant_refused(county):
     with nothing_changed(), pytest.raises(ValidationError) as exc:
         organization_move(actor=None, organization=county.township_a, new_parent=county.village_a1)
     assert "下级组织" in str(exc.value)
+
+
+@pytest.mark.parametrize(
+    "path, successor",
+    [("0001", "0002"), ("0009", "000A"), ("000Z", "001"), ("00010ZZZ", "00011"), ("ZZZZ", None), ("0ZZZ", "1")],
+)
+def test_path_successor_bounds_every_descendant(path, successor):
+    assert path_successor(path) == successor
+    if successor:
+        # every descendant sorts below the bound, whatever the collation does with punctuation
+        assert path + "ZZZZ" < successor and path < successor

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 
 from django.core.exceptions import ValidationError
@@ -41,15 +42,22 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("username", help="登录账号")
-        parser.add_argument("--org", required=True, help="授权组织的组织代码")
-        parser.add_argument("--role", required=True, help="角色：" + "、".join(Role.values))
+        # Checked in handle() rather than by argparse, so a missing option is reported in Chinese.
+        parser.add_argument("--org", help="授权组织的组织代码（必填）")
+        parser.add_argument("--role", help="角色（必填）：" + "、".join(Role.values))
         parser.add_argument("--password", help="登录密码；不填则自动生成并显示")
         parser.add_argument("--full-name", default="", help="姓名")
 
-    def handle(self, *args, username: str, org: str, role: str, password: str | None, full_name: str, **options):
+    def handle(
+        self, *args, username: str, org: str | None, role: str | None, password: str | None, full_name: str, **options
+    ):
         username = username.strip()
         if not username:
             raise CommandError("账号不能为空")
+        if not org:
+            raise CommandError("请用 --org 指定授权组织的组织代码")
+        if not role:
+            raise CommandError(f"请用 --role 指定角色，可选：{_roles_text()}")
         if role not in Role.values:
             raise CommandError(f"未知角色“{role}”，可选：{_roles_text()}")
         organization = Organization.objects.filter(code=org.strip()).first()
@@ -82,6 +90,17 @@ def _validation_text(exc: ValidationError) -> str:
         return "；".join(exc.messages)
     parts = []
     for name, errors in exc.message_dict.items():
-        text = "".join(m if m.endswith(("。", "！", "？")) else m + "。" for m in errors)
+        text = "".join(_sentence(m) for m in errors)
         parts.append(f"密码不符合要求：{text}" if name == "password" else text)
     return "".join(parts)
+
+
+_TOO_SHORT = re.compile(r"too short\. It must contain at least (\d+) character")
+
+
+def _sentence(message: str) -> str:
+    # Django 5.2 changed the minimum-length message and its zh_Hans catalogue has not caught up: say it in Chinese.
+    if m := _TOO_SHORT.search(message):
+        message = f"密码太短，至少需要 {m[1]} 个字符"
+    message = message.rstrip(".")
+    return message if message.endswith(("。", "！", "？")) else message + "。"

@@ -18,16 +18,20 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("kind", help="导出类型：" + "、".join(export_kinds()))
-        parser.add_argument("--year", type=int, help="年度（按年度的导出类型必填）")
-        parser.add_argument("-o", "--output", required=True, help="输出的 .xlsx 文件路径")
+        parser.add_argument("--year", help="年度，如 2025（按年度的导出类型必填）")
+        parser.add_argument("-o", "--output", help="输出的 .xlsx 文件路径（必填）")
         parser.add_argument("--unmasked", action="store_true", help="导出完整身份证号和手机号码（记入审计日志）")
 
-    def handle(self, *args, kind: str, year: int | None, output: str, unmasked: bool, **options):
+    def handle(self, *args, kind: str, year: str | None, output: str | None, unmasked: bool, **options):
         kinds = export_kinds()
         if kind not in kinds:
             raise CommandError(f"未知的导出类型“{kind}”，可选：{'、'.join(kinds)}")
-        if year is not None and not 1949 <= year <= 2100:
-            raise CommandError(f"年度 {year} 不正确，应为四位年份，如 2025")
+        if not output:
+            raise CommandError("请用 -o 指定输出文件，如 -o organizations.xlsx")
+        if year is not None:
+            if not (year.isdigit() and 1949 <= int(year) <= 2100):
+                raise CommandError(f"年度“{year}”不正确，应为四位年份，如 2025")
+            year = int(year)
         target = Path(output)
         if target.is_dir():
             raise CommandError(f"输出路径是一个目录：{output}")
@@ -35,6 +39,10 @@ class Command(BaseCommand):
             raise CommandError(f"输出目录不存在：{target.parent}")
         # Write to a temporary file beside the target and rename it, so a failed export leaves no half-written file.
         fd, tmp = tempfile.mkstemp(prefix=".export-", suffix=".xlsx", dir=target.parent)
+        if not unmasked:  # mkstemp makes the file private; only an unmasked export (personal data) stays that way
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)
         try:
             with os.fdopen(fd, "wb") as fp, origin("command"):
                 count = export_write(kind=kind, actor=None, fp=fp, year=year, unmasked=unmasked)
