@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.db import models
 from django.utils import timezone
 
+from .bulk import bulk_insert
 from .context import current_origin
 from .models import AuditEvent
 
@@ -43,7 +44,7 @@ OBJECT_TYPES = {
 }
 
 
-def _jsonable(value):
+def jsonable(value):
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
     if isinstance(value, Decimal):
@@ -58,7 +59,7 @@ def snapshot(obj: models.Model, fields) -> dict:
     data = {}
     for name in fields:
         field = obj._meta.get_field(name)
-        data[name] = _jsonable(getattr(obj, field.attname))
+        data[name] = jsonable(getattr(obj, field.attname))
     return data
 
 
@@ -102,3 +103,45 @@ def audit_log(*, actor, action: str, obj, org_path: str = "", before=None, after
     event = build_event(actor=actor, action=action, obj=obj, org_path=org_path, before=before, after=after, note=note)
     event.save()
     return event
+
+
+AUDIT_COLUMNS = [
+    "at", "actor", "actor_name", "source", "ip", "action", "object_type", "object_id", "object_repr", "org_path",
+    "before", "after", "note",
+]  # fmt: skip
+
+
+class AuditBatch:
+    """The audit rows of one bulk write (an import), collected as tuples and inserted together in its transaction."""
+
+    def __init__(self, actor):
+        o = current_origin()
+        self._head = (
+            timezone.now(),
+            actor.pk if getattr(actor, "pk", None) else None,
+            getattr(actor, "username", "") or "系统",
+            o.source,
+            o.ip,
+        )
+        self.rows: list[tuple] = []
+
+    def add(self, *, action, object_type, object_id, object_repr, org_path="", before=None, after=None, note=""):
+        self.rows.append(
+            (*self._head, action, object_type, str(object_id), str(object_repr)[:200], org_path, before, after, note)
+        )
+
+    def add_instance(self, action: str, obj, *, org_path: str = "", before=None, after=None) -> None:
+        self.add(
+            action=action,
+            object_type=obj._meta.label_lower,
+            object_id=obj.pk,
+            object_repr=obj,
+            org_path=org_path,
+            before=before,
+            after=after,
+        )
+
+    def save(self) -> int:
+        count = bulk_insert(AuditEvent, AUDIT_COLUMNS, self.rows)
+        self.rows = []
+        return count

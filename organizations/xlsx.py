@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import F, Max
 from django.utils import timezone
 
 from core import crypto
-from core.audit import build_event, diff, snapshot
+from core.audit import AuditBatch, diff, jsonable, snapshot
+from core.bulk import bulk_insert, chunked, filter_in
 from core.idnumber import IdNumberError, parse_id_number
-from core.models import AuditEvent
 from core.scope import ALL, Action, in_scope
 from core.xlsx import cells
 from core.xlsx.sheets import Column, Counts, ImportContext, Row, SheetImporter
@@ -24,6 +24,8 @@ from .models import Organization, Post
 from .services import ORG_AUDIT_FIELDS, ORG_FIELDS, POST_AUDIT_FIELDS, overlapping_secretary_terms
 
 BATCH = 2000
+ORG_TYPE = Organization._meta.label_lower
+ORG_INSERT_FIELDS = [*ORG_FIELDS, "parent", "path", "depth", "numchild", "created_at", "updated_at"]
 ORGS_PLANNED = "organizations.planned_codes"
 
 
@@ -88,7 +90,7 @@ class OrganizationSheet(SheetImporter):
                 ctx.problem(sheet, row.number, "上次换届日期", "不能早于成立日期")
 
         referenced = set(by_code) | {r.values["parent_code"] for r in by_code.values() if r.values["parent_code"]}
-        in_db = {o.code: o for o in Organization.objects.filter(code__in=list(referenced)).select_related("parent")}
+        in_db = {o.code: o for o in filter_in(Organization.objects.select_related("parent"), "code", referenced)}
         paths = ctx.manage_paths
 
         def manageable(org: Organization) -> bool:
@@ -200,8 +202,7 @@ class OrganizationSheet(SheetImporter):
 
     def apply(self, plan: OrgPlan, ctx: ImportContext) -> Counts:
         now = timezone.now()
-        actor = ctx.actor
-        events: list[AuditEvent] = []
+        audit = AuditBatch(ctx.actor)
 
         changed = []
         for org, changes in plan.updates:
@@ -211,10 +212,10 @@ class OrganizationSheet(SheetImporter):
             org.updated_at = now
             changed.append(org)
             b, a = diff(before, snapshot(org, ORG_AUDIT_FIELDS))
-            events.append(build_event(actor=actor, action="update", obj=org, org_path=org.path, before=b, after=a))
+            audit.add_instance("update", org, org_path=org.path, before=b, after=a)
         Organization.objects.bulk_update(changed, [*ORG_FIELDS, "updated_at"], batch_size=BATCH)
 
-        self._create(plan, now, actor, events)
+        self._create(plan, now, audit)
 
         for org, parent_code in plan.moves:
             org.refresh_from_db()
@@ -225,85 +226,81 @@ class OrganizationSheet(SheetImporter):
             org.parent = parent
             org.updated_at = now
             org.save(update_fields=["parent", "updated_at"])
-            events.append(
-                build_event(
-                    actor=actor,
-                    action="move",
-                    obj=org,
-                    org_path=org.path,
-                    before=before,
-                    after=snapshot(org, ORG_AUDIT_FIELDS),
-                )
-            )
-        AuditEvent.objects.bulk_create(events, batch_size=BATCH)
+            audit.add_instance("move", org, org_path=org.path, before=before, after=snapshot(org, ORG_AUDIT_FIELDS))
+        audit.save()
         return self.counts(plan)
 
-    def _create(self, plan: OrgPlan, now, actor, events: list) -> None:
-        """Insert new organizations level by level, computing materialized paths in bulk."""
+    def _create(self, plan: OrgPlan, now, audit: AuditBatch) -> None:
+        """Insert new organizations level by level as plain rows, with their materialized paths computed here.
+
+        Parents come before children; each level's ids are looked up by code for the next level's parent column.
+        numchild is known from the plan, so no second pass over the new rows is needed.
+        """
         if not plan.creates:
             return
-        parent_codes = {
-            plan.parent_code_of[r.values["code"]] for r in plan.creates if r.values["code"] in plan.parent_code_of
+        new_codes = {r.values["code"] for r in plan.creates}
+        children_count = Counter(plan.parent_code_of[c] for c in new_codes if c in plan.parent_code_of)
+        # (id, path, depth) of every parent, existing ones from the database, new ones as they are inserted
+        nodes = {
+            code: (pk, path, depth)
+            for code, pk, path, depth in filter_in(
+                Organization.objects.order_by().values_list("code", "id", "path", "depth"),
+                "code",
+                [c for c in children_count if c not in new_codes],
+            )
         }
-        known = {o.code: o for o in Organization.objects.filter(code__in=list(parent_codes))}
         next_step: dict[str, int] = {}
-        if known:
-            last = dict(
-                Organization.objects.filter(parent__in=list(known.values()))
-                .values_list("parent__code")
+        existing_parents = {nodes[c][0]: c for c in nodes}
+        for batch in chunked(existing_parents):
+            last = (
+                Organization.objects.filter(parent_id__in=batch)
+                .values_list("parent_id")
                 .annotate(m=Max("path"))
                 .order_by()
             )
-            for code in known:
-                next_step[code] = Organization._str2int(last[code][-Organization.steplen :]) + 1 if code in last else 1
+            for parent_id, path in last:
+                next_step[existing_parents[parent_id]] = Organization._str2int(path[-Organization.steplen :]) + 1
         roots_last = Organization.objects.filter(depth=1).aggregate(m=Max("path"))["m"]
         root_step = Organization._str2int(roots_last) + 1 if roots_last else 1
-        added_children: dict[str, int] = defaultdict(int)
 
         by_level: dict[int, list[Row]] = defaultdict(list)
         for row in plan.creates:
             by_level[plan.level[row.values["code"]]].append(row)
-
+        width = Organization.steplen
         for lvl in sorted(by_level):
-            batch = []
+            rows, placed = [], {}
             for row in by_level[lvl]:
-                values = {name: self._value(row, name) for name in ORG_FIELDS}
-                parent_code = plan.parent_code_of.get(values["code"])
+                values = [self._value(row, name) for name in ORG_FIELDS]
+                code = row.values["code"]
+                parent_code = plan.parent_code_of.get(code)
                 if parent_code:
-                    parent = known[parent_code]
+                    parent_id, parent_path, parent_depth = nodes[parent_code]
                     step = next_step.get(parent_code, 1)
                     next_step[parent_code] = step + 1
-                    added_children[parent_code] += 1
-                    path = parent.path + Organization._int2str(step).rjust(Organization.steplen, "0")
-                    depth = parent.depth + 1
+                    path, depth = parent_path + Organization._int2str(step).rjust(width, "0"), parent_depth + 1
                 else:
-                    parent = None
-                    path = Organization._int2str(root_step).rjust(Organization.steplen, "0")
+                    parent_id, path, depth = None, Organization._int2str(root_step).rjust(width, "0"), 1
                     root_step += 1
-                    depth = 1
-                batch.append(
-                    Organization(
-                        **values, parent=parent, path=path, depth=depth, numchild=0, created_at=now, updated_at=now
-                    )
+                rows.append((*values, parent_id, path, depth, children_count.get(code, 0), now, now))
+                placed[code] = (values, parent_id, path, depth)
+            bulk_insert(Organization, ORG_INSERT_FIELDS, rows)
+            ids = filter_in(Organization.objects.order_by().values_list("code", "id"), "code", placed)
+            for code, pk in ids:
+                values, parent_id, path, depth = placed[code]
+                nodes[code] = (pk, path, depth)
+                after = {name: jsonable(v) for name, v in zip(ORG_FIELDS, values)}
+                after.update(parent=parent_id, path=path)
+                audit.add(
+                    action="create",
+                    object_type=ORG_TYPE,
+                    object_id=pk,
+                    object_repr=values[1],
+                    org_path=path,
+                    after=after,
                 )
-            Organization.objects.bulk_create(batch, batch_size=BATCH)
-            for org in batch:
-                known[org.code] = org
-                events.append(
-                    build_event(
-                        actor=actor, action="create", obj=org, org_path=org.path, after=snapshot(org, ORG_AUDIT_FIELDS)
-                    )
-                )
-
-        # numchild: new organizations get their counts at once; existing parents are bumped with F().
-        created_codes = {r.values["code"] for r in plan.creates}
-        fresh = [known[c] for c in created_codes if added_children.get(c)]
-        for org in fresh:
-            org.numchild = added_children[org.code]
-        Organization.objects.bulk_update(fresh, ["numchild"], batch_size=BATCH)
-        for code, n in added_children.items():
-            if code not in created_codes:
-                Organization.objects.filter(pk=known[code].pk).update(numchild=F("numchild") + n)
+        for code, n in children_count.items():
+            if code not in new_codes:
+                Organization.objects.filter(pk=nodes[code][0]).update(numchild=F("numchild") + n)
 
 
 POST_COLUMNS = (
@@ -344,7 +341,7 @@ class PostSheet(SheetImporter):
         today = timezone.localdate()
         planned_orgs = ctx.shared.get(ORGS_PLANNED, set())
         org_codes = {r.values["org_code"] for r in rows}
-        orgs = {o.code: o for o in Organization.objects.filter(code__in=list(org_codes)).only("id", "code", "path")}
+        orgs = {o.code: o for o in filter_in(Organization.objects.only("id", "code", "path"), "code", org_codes)}
 
         # Resolve people: full numbers by keyed digest, masked ones by (name, mask).
         digests: dict[int, str] = {}
@@ -362,10 +359,10 @@ class PostSheet(SheetImporter):
                 continue
             digests[row.number] = crypto.digest(info.number)
             full_numbers[row.number] = info.number
-        persons = {p.id_number_digest: p for p in Person.objects.filter(id_number_digest__in=set(digests.values()))}
+        persons = {p.id_number_digest: p for p in filter_in(Person.objects.all(), "id_number_digest", digests.values())}
         if masked_rows:
             candidates = defaultdict(list)
-            for p in Person.objects.filter(id_number_masked__in={r.values["id_number"] for r in masked_rows}):
+            for p in filter_in(Person.objects.all(), "id_number_masked", {r.values["id_number"] for r in masked_rows}):
                 candidates[(p.name, p.id_number_masked)].append(p)
             for row in masked_rows:
                 found = candidates.get((row.values["name"], row.values["id_number"]), [])
@@ -419,9 +416,7 @@ class PostSheet(SheetImporter):
 
         existing = {
             (p.organization.code, p.person.id_number_digest, p.title, p.start_on): p
-            for p in Post.objects.filter(organization__code__in=list(org_codes)).select_related(
-                "organization", "person"
-            )
+            for p in filter_in(Post.objects.select_related("organization", "person"), "organization__code", org_codes)
         }
         # One secretary at a time: check the secretary terms the import would leave, file and database together.
         terms: dict[str, dict[tuple, tuple]] = defaultdict(dict)
@@ -467,12 +462,11 @@ class PostSheet(SheetImporter):
         return Counts(created=len(plan.creates), updated=len(plan.updates), unchanged=plan.unchanged)
 
     def apply(self, plan: PostPlan, ctx: ImportContext) -> Counts:
-        actor = ctx.actor
-        events: list[AuditEvent] = []
+        audit = AuditBatch(ctx.actor)
         orgs = {
             o.code: o
-            for o in Organization.objects.filter(code__in={c["org_code"] for c in plan.creates}).only(
-                "id", "code", "path"
+            for o in filter_in(
+                Organization.objects.only("id", "code", "path"), "code", {c["org_code"] for c in plan.creates}
             )
         }
         # A new person's audit row sits in the subtree of the organization whose post brought them in.
@@ -483,19 +477,10 @@ class PostSheet(SheetImporter):
         Person.objects.bulk_create(new_people, batch_size=BATCH)
         for person in new_people:
             org = orgs.get(first_org.get(person.id_number_digest))
-            events.append(
-                build_event(
-                    actor=actor,
-                    action="create",
-                    obj=person,
-                    org_path=org.path if org else "",
-                    after=snapshot(person, PERSON_AUDIT_FIELDS),
-                )
+            audit.add_instance(
+                "create", person, org_path=org.path if org else "", after=snapshot(person, PERSON_AUDIT_FIELDS)
             )
-        people = {
-            p.id_number_digest: p
-            for p in Person.objects.filter(id_number_digest__in={c["digest"] for c in plan.creates})
-        }
+        people = {p.id_number_digest: p for p in filter_in(Person.objects.all(), "id_number_digest", first_org)}
         now = timezone.now()
         posts = [
             Post(
@@ -510,15 +495,7 @@ class PostSheet(SheetImporter):
         ]
         Post.objects.bulk_create(posts, batch_size=BATCH)
         for post in posts:
-            events.append(
-                build_event(
-                    actor=actor,
-                    action="create",
-                    obj=post,
-                    org_path=post.organization.path,
-                    after=snapshot(post, POST_AUDIT_FIELDS),
-                )
-            )
+            audit.add_instance("create", post, org_path=post.organization.path, after=snapshot(post, POST_AUDIT_FIELDS))
         changed = []
         for post, changes in plan.updates:
             before = snapshot(post, POST_AUDIT_FIELDS)
@@ -526,11 +503,9 @@ class PostSheet(SheetImporter):
                 setattr(post, name, value)
             changed.append(post)
             b, a = diff(before, snapshot(post, POST_AUDIT_FIELDS))
-            events.append(
-                build_event(actor=actor, action="update", obj=post, org_path=post.organization.path, before=b, after=a)
-            )
+            audit.add_instance("update", post, org_path=post.organization.path, before=b, after=a)
         Post.objects.bulk_update(changed, ["end_on"], batch_size=BATCH)
-        AuditEvent.objects.bulk_create(events, batch_size=BATCH)
+        audit.save()
         return self.counts(plan)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import secrets
 
 from django.core.exceptions import ValidationError
@@ -95,12 +94,5 @@ def _validation_text(exc: ValidationError) -> str:
     return "".join(parts)
 
 
-_TOO_SHORT = re.compile(r"too short\. It must contain at least (\d+) character")
-
-
 def _sentence(message: str) -> str:
-    # Django 5.2 changed the minimum-length message and its zh_Hans catalogue has not caught up: say it in Chinese.
-    if m := _TOO_SHORT.search(message):
-        message = f"密码太短，至少需要 {m[1]} 个字符"
-    message = message.rstrip(".")
     return message if message.endswith(("。", "！", "？")) else message + "。"
