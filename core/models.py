@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from .fields import PathField
 from .scope import RestrictedQuerySet
 
 
@@ -23,7 +24,7 @@ class AuditEvent(models.Model):
     object_type = models.CharField("对象类型", max_length=64, db_index=True)
     object_id = models.CharField("对象编号", max_length=64, db_index=True)
     object_repr = models.CharField("对象", max_length=200)
-    org_path = models.CharField("所属组织路径", max_length=255, blank=True, db_index=True)
+    org_path = PathField("所属组织路径", max_length=255, blank=True, db_index=True)
     before = models.JSONField("变更前", null=True, blank=True)
     after = models.JSONField("变更后", null=True, blank=True)
     note = models.TextField("说明", blank=True)
@@ -61,7 +62,7 @@ class Job(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="提交人", null=True, blank=True, on_delete=models.SET_NULL
     )
-    org_path = models.CharField("所属组织路径", max_length=255, blank=True, db_index=True)
+    org_path = PathField("所属组织路径", max_length=255, blank=True, db_index=True)
     created_at = models.DateTimeField("提交时间", default=timezone.now)
     started_at = models.DateTimeField("开始时间", null=True, blank=True)
     finished_at = models.DateTimeField("结束时间", null=True, blank=True)

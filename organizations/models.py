@@ -9,6 +9,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
+from core.fields import PathField
 from core.scope import RestrictedQuerySet
 
 from .choices import (
@@ -37,6 +38,7 @@ class Organization(MP_Node):
     steplen = 4
     scope_path_field = "path"
 
+    path = PathField(max_length=255, unique=True)  # treebeard's field, with the binary collation on PostgreSQL
     code = models.CharField("组织代码", max_length=32, unique=True)
     name = models.CharField("组织名称", max_length=100, db_index=True)
     kind = models.CharField("组织类型", max_length=8, choices=OrgKind.choices)

@@ -33,8 +33,8 @@ def organization_by_code_for(actor, code: str, action: str = Action.VIEW) -> Org
 
 
 def subtree(org: Organization) -> QuerySet[Organization]:
-    """The organization and everything below it: one range query on the indexed path."""
-    return Organization.objects.filter(subtree_range_q("path", org.path))
+    """The organization and everything below it: one range query on the indexed path (unordered: order if needed)."""
+    return Organization.objects.filter(subtree_range_q("path", org.path)).order_by()
 
 
 def scope_roots(*, actor) -> QuerySet[Organization]:
