@@ -6,47 +6,25 @@ Screenshots land in artifacts/screenshots/ so a person can look at them. The bro
 
 from __future__ import annotations
 
-import io
 import os
 from pathlib import Path
 from urllib.parse import urlparse
 
-import openpyxl
 import pytest
 
 from accounts.services import account_create
 from core.xlsx.importer import workbook_import
+from tests.helpers import ORG_HEADERS, workbook
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 CHROMIUM = "/usr/bin/chromium"
 SHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 PASSWORD = "Browser-test-2026!"
-ORG_HEADERS = [
-    "组织代码",
-    "组织名称",
-    "上级组织代码",
-    "组织类型",
-    "所属领域",
-    "考核类别",
-    "设支部委员会",
-    "设党小组",
-    "成立日期",
-    "上次换届日期",
-    "任期年数",
-]
 
 
 def _workbook(rows) -> bytes:
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "组织"
-    ws.append(ORG_HEADERS)
-    for row in rows:
-        ws.append(row)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return workbook({"组织": [ORG_HEADERS, *rows]})
 
 
 @pytest.fixture(scope="module")

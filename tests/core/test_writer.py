@@ -15,6 +15,7 @@ from core.xlsx.exporter import export_write
 from core.xlsx.writer import ExportTable, write_table, write_template
 from organizations.services import organization_create
 from organizations.xlsx import OrganizationSheet, PostSheet
+from tests.helpers import ORG_HEADERS, POST_HEADERS
 
 DANGEROUS = ["=SUM(A1:A2)", "+86 138 0000 0000", "-1+1", "@cmd", '=HYPERLINK("http://x","点")']
 
@@ -97,23 +98,8 @@ def test_export_unknown_kind_refused(county):
 @pytest.mark.parametrize(
     ("importer", "headers"),
     [
-        (
-            OrganizationSheet(),
-            [
-                "组织代码",
-                "组织名称",
-                "上级组织代码",
-                "组织类型",
-                "所属领域",
-                "考核类别",
-                "设支部委员会",
-                "设党小组",
-                "成立日期",
-                "上次换届日期",
-                "任期年数",
-            ],
-        ),
-        (PostSheet(), ["组织代码", "姓名", "身份证号", "职务", "任职日期", "离任日期"]),
+        (OrganizationSheet(), ORG_HEADERS),
+        (PostSheet(), POST_HEADERS),
     ],
 )
 def test_templates_carry_the_public_headers(importer, headers):
