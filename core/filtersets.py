@@ -11,13 +11,14 @@ class AuditEventFilterSet(django_filters.FilterSet):
     org = django_filters.CharFilter(label="组织代码（含下级）", method="filter_org")
     actor_name = django_filters.CharFilter(label="操作人账号", lookup_expr="icontains")
     action = django_filters.ChoiceFilter(label="操作", choices=list(ACTION_LABELS.items()), empty_label="全部")
+    object_repr = django_filters.CharFilter(label="对象名称", lookup_expr="icontains")
     object_type = django_filters.ChoiceFilter(label="对象类型", choices=list(OBJECT_TYPES.items()), empty_label="全部")
     date_from = django_filters.DateFilter(label="起始日期", field_name="at", lookup_expr="date__gte")
     date_to = django_filters.DateFilter(label="截止日期", field_name="at", lookup_expr="date__lte")
 
     class Meta:
         model = AuditEvent
-        fields = ["org", "actor_name", "action", "object_type", "date_from", "date_to"]
+        fields = ["org", "actor_name", "action", "object_repr", "object_type", "date_from", "date_to"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -6,6 +6,7 @@ import datetime as dt
 import io
 
 import pytest
+from django.utils import timezone
 
 from core.audit import diff, snapshot
 from core.context import current_origin, origin
@@ -15,7 +16,7 @@ from core.xlsx.exporter import ExportRefused, export_write
 from core.xlsx.importer import workbook_import
 from members.models import Person
 from organizations.models import Organization, Post
-from organizations.services import (
+from organizations.services import (, organization_update
     organization_create,
     organization_move,
     organization_update,
@@ -236,3 +237,22 @@ def test_snapshot_and_diff_helpers(county):
     assert snap == {"code": "C01", "parent": county.root.pk, "founded_on": "1980-01-01", "has_committee": False}
     assert diff({"a": 1, "b": 2}, {"a": 1, "b": 3}) == ({"b": 2}, {"b": 3})
     assert diff(None, {"a": 1}) == (None, {"a": 1})
+
+
+@pytest.mark.django_db
+def test_audit_page_filters_by_subtree_user_object_and_date(client, county, county_admin, township_admin):
+    """The audit page narrows to an org subtree, an operator, an object and a date range, all at once."""
+    organization_update(actor=township_admin, organization=county.village_a1, name="东街村党支部（改）")
+    organization_update(actor=county_admin, organization=county.village_b1, name="北山村党支部（改）")
+    client.force_login(county_admin)
+    today = timezone.localdate().isoformat()
+    base = "/core/audit/?action=update"
+    page = client.get(f"{base}&org=C01&date_from={today}&date_to={today}").content.decode()
+    assert "东街村党支部（改）" in page and "北山村党支部（改）" not in page
+    page = client.get(f"{base}&actor_name=county_admin").content.decode()
+    assert "北山村党支部（改）" in page and "东街村党支部（改）" not in page
+    page = client.get(f"{base}&object_repr=北山").content.decode()
+    assert "北山村党支部（改）" in page and "东街村党支部（改）" not in page
+    yesterday = (timezone.localdate() - dt.timedelta(days=1)).isoformat()
+    page = client.get(f"{base}&date_to={yesterday}").content.decode()
+    assert "没有符合条件的记录" in page
