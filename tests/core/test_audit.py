@@ -16,7 +16,7 @@ from core.xlsx.exporter import ExportRefused, export_write
 from core.xlsx.importer import workbook_import
 from members.models import Person
 from organizations.models import Organization, Post
-from organizations.services import (, organization_update
+from organizations.services import (
     organization_create,
     organization_move,
     organization_update,
