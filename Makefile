@@ -58,7 +58,7 @@ test-fast: setup
 	$(PY) -m pytest -x -q -m "not browser and not services" $(PYTEST_ARGS)
 
 bench: setup
-	$(PY) -m bench.run
+	$(PY) -m bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) staticfiles db.sqlite3 artifacts
