@@ -14,7 +14,8 @@ CHUNK = 5000
 _PLAIN = (models.CharField, models.TextField, models.IntegerField, models.BooleanField, models.ForeignKey)
 
 
-def chunked(values: Iterable, size: int = CHUNK) -> Iterator[list]:
+def chunked(values: Iterable, size: int | None = None) -> Iterator[list]:
+    size = size or CHUNK
     batch: list = []
     for value in values:
         batch.append(value)
