@@ -1,17 +1,24 @@
-"""Encryption at rest and keyed lookup hashes for personal data (citizen ID and phone numbers)."""
+"""Encryption at rest and keyed lookup hashes for personal data (citizen ID and phone numbers).
+
+Values are encrypted with AES-256-GCM (a random 96-bit nonce per value; tokens carry a version prefix so the scheme
+or key can be rotated later). Lookups and uniqueness use an HMAC-SHA256 digest under a separate derived key.
+"""
 
 import base64
 import hashlib
 import hmac
+import os
 from functools import lru_cache
 
-from cryptography.fernet import Fernet
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
+
+_TOKEN_PREFIX = "g1:"
 
 
 @lru_cache(maxsize=4)
-def _key_material(secret: str) -> bytes:
-    return hashlib.sha256(("personal-data:" + secret).encode()).digest()
+def _key(secret: str, purpose: str) -> bytes:
+    return hashlib.sha256(f"{purpose}:{secret}".encode()).digest()
 
 
 def _secret() -> str:
@@ -19,21 +26,26 @@ def _secret() -> str:
 
 
 @lru_cache(maxsize=4)
-def _fernet(secret: str) -> Fernet:
-    return Fernet(base64.urlsafe_b64encode(_key_material(secret)))
+def _aead(secret: str) -> AESGCM:
+    return AESGCM(_key(secret, "personal-data-encryption"))
 
 
 def encrypt(value: str) -> str:
-    return _fernet(_secret()).encrypt(value.encode()).decode()
+    nonce = os.urandom(12)
+    sealed = _aead(_secret()).encrypt(nonce, value.encode(), None)
+    return _TOKEN_PREFIX + base64.urlsafe_b64encode(nonce + sealed).decode()
 
 
 def decrypt(token: str) -> str:
-    return _fernet(_secret()).decrypt(token.encode()).decode()
+    if not token.startswith(_TOKEN_PREFIX):
+        raise ValueError("unknown personal-data token format")
+    raw = base64.urlsafe_b64decode(token[len(_TOKEN_PREFIX) :])
+    return _aead(_secret()).decrypt(raw[:12], raw[12:], None).decode()
 
 
 def digest(value: str) -> str:
     """A keyed hash: equal values give equal digests, so lookups and uniqueness work without storing the value."""
-    return hmac.new(_key_material(_secret()), value.encode(), hashlib.sha256).hexdigest()
+    return hmac.new(_key(_secret(), "personal-data"), value.encode(), hashlib.sha256).hexdigest()
 
 
 def mask_id_number(value: str) -> str:

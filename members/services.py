@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from core import crypto
 from core.audit import audit_log, snapshot
-from core.idnumber import parse_id_number
+from core.idnumber import IdNumberError, parse_id_number
+from core.scope import Action
+from organizations.services import ensure_in_scope
 
-from .models import Person
+from .models import Member, Membership, Person, StatusChange
+from .rules import member_problems
 
 PERSON_AUDIT_FIELDS = ("name", "gender", "birth_date", "id_number_masked")
 
@@ -39,3 +46,146 @@ def person_get_or_create(*, name: str, id_number: str, actor, org_path: str = ""
 
     audit_log(actor=actor, action="create", obj=person, org_path=org_path, after=snapshot(person, PERSON_AUDIT_FIELDS))
     return person
+
+
+MEMBER_FIELDS = (
+    "branch", "category", "status", "ethnicity", "education", "joined_on", "full_member_on", "occupation", "address",
+)  # fmt: skip
+MEMBER_AUDIT_FIELDS = (*MEMBER_FIELDS, "phone_masked")
+
+
+def phone_fields(phone: str) -> dict:
+    """The stored forms of a phone number: encrypted, keyed digest (for lookups) and masked."""
+    if not phone:
+        return {"phone_encrypted": "", "phone_digest": "", "phone_masked": ""}
+    return {
+        "phone_encrypted": crypto.encrypt(phone),
+        "phone_digest": crypto.digest(phone),
+        "phone_masked": crypto.mask_phone(phone),
+    }
+
+
+def _raise_problems(problems: dict[str, str]) -> None:
+    if problems:
+        raise ValidationError(problems)
+
+
+@transaction.atomic
+def member_create(
+    *,
+    actor,
+    name: str,
+    id_number: str,
+    branch,
+    category: str,
+    joined_on,
+    full_member_on=None,
+    phone: str = "",
+    ethnicity: str = "",
+    education: str = "",
+    occupation: str = "",
+    address: str = "",
+) -> Member:
+    """Open a member file in `branch` (the person is matched by ID number, created if unknown)."""
+    ensure_in_scope(actor, Action.CHANGE, branch)
+    try:
+        info = parse_id_number(id_number)
+    except IdNumberError as exc:
+        raise ValidationError({"id_number": str(exc)}) from None
+    _raise_problems(
+        member_problems(
+            info=info,
+            birth_date=None,
+            gender=None,
+            category=category,
+            joined_on=joined_on,
+            full_member_on=full_member_on,
+            phone=phone,
+        )
+    )
+    person = person_get_or_create(name=name, id_number=info.number, actor=actor, org_path=branch.path)
+    if person.name != name.strip():
+        raise ValidationError({"name": "与该身份证号已登记的姓名不一致。"})
+    if Member.objects.filter(person=person).exists():
+        raise ValidationError({"id_number": "该身份证号已有党员档案。"})
+    member = Member(
+        person=person,
+        branch=branch,
+        category=category,
+        joined_on=joined_on,
+        full_member_on=full_member_on,
+        ethnicity=ethnicity,
+        education=education,
+        occupation=occupation,
+        address=address,
+        **phone_fields(phone),
+    )
+    member.full_clean(exclude=["person", "branch"])
+    member.save()
+    Membership.objects.create(member=member, branch=branch, start_on=joined_on, note="建档")
+    audit_log(
+        actor=actor, action="create", obj=member, org_path=branch.path, after=snapshot(member, MEMBER_AUDIT_FIELDS)
+    )
+    return member
+
+
+@transaction.atomic
+def member_transfer(*, actor, member: Member, to_branch, on, note: str = "") -> Member:
+    """Move a member to another branch on date `on`: the old membership ends the day before, the new one starts."""
+    ensure_in_scope(actor, Action.CHANGE, member.branch)
+    ensure_in_scope(actor, Action.CHANGE, to_branch)
+    if to_branch.pk == member.branch_id:
+        raise ValidationError({"branch": "转入支部与当前所在支部相同。"})
+    current = member.memberships.filter(end_on__isnull=True).order_by("-start_on").first()
+    if current and on <= current.start_on:
+        raise ValidationError({"on": f"转接日期应晚于本段组织关系的起始日期 {current.start_on}。"})
+    before = snapshot(member, MEMBER_AUDIT_FIELDS)
+    if current:
+        current.end_on = on - dt.timedelta(days=1)
+        current.save(update_fields=["end_on"])
+    Membership.objects.create(member=member, branch=to_branch, start_on=on, note=note or "组织关系转接")
+    member.branch = to_branch
+    member.updated_at = timezone.now()
+    member.save(update_fields=["branch", "updated_at"])
+    audit_log(
+        actor=actor,
+        action="transfer",
+        obj=member,
+        org_path=to_branch.path,
+        before=before,
+        after=snapshot(member, MEMBER_AUDIT_FIELDS),
+        note=note,
+    )
+    return member
+
+
+@transaction.atomic
+def member_status_change(*, actor, member: Member, status: str, on, place: str = "", note: str = "") -> Member:
+    """Record a change of 党籍状态 (流出 with its destination, 失联 with the date contact was lost, 死亡 …)."""
+    ensure_in_scope(actor, Action.CHANGE, member.branch)
+    if status == member.status:
+        raise ValidationError({"status": f"党籍状态已是“{status}”。"})
+    before = snapshot(member, MEMBER_AUDIT_FIELDS)
+    StatusChange.objects.create(member=member, status=status, changed_on=on, place=place, note=note)
+    member.status = status
+    member.updated_at = timezone.now()
+    member.full_clean(exclude=["person", "branch"])
+    member.save(update_fields=["status", "updated_at"])
+    audit_log(
+        actor=actor,
+        action="status_change",
+        obj=member,
+        org_path=member.branch.path,
+        before=before,
+        after=snapshot(member, MEMBER_AUDIT_FIELDS),
+        note=f"{on} {place} {note}".strip(),
+    )
+    return member
+
+
+@transaction.atomic
+def member_reveal(*, actor, member: Member) -> dict:
+    """The full ID and phone numbers, for roles allowed to see them; every reveal leaves an audit row (PIPL)."""
+    ensure_in_scope(actor, Action.VIEW_PERSONAL, member.branch)
+    audit_log(actor=actor, action="view_personal", obj=member, org_path=member.branch.path)
+    return {"id_number": member.person.id_number, "phone": member.phone}

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 
 def sheet_importers():
+    from members.xlsx import MemberSheet
     from organizations.xlsx import OrganizationSheet, PostSheet
 
-    return [OrganizationSheet(), PostSheet()]
+    return [OrganizationSheet(), PostSheet(), MemberSheet()]
 
 
 def export_kinds() -> dict:
     """{kind: function(actor, *, year, unmasked, queryset=None) -> ExportTable}"""
+    from members.xlsx import members_export
     from organizations.xlsx import organizations_export, posts_export
 
-    return {"organizations": organizations_export, "posts": posts_export}
+    return {"organizations": organizations_export, "posts": posts_export, "members": members_export}

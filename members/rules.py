@@ -1,0 +1,54 @@
+"""The checks a member file must pass, shared by the form, the API and the 党员 sheet (one place, one wording)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from django.utils import timezone
+
+from core.idnumber import IdInfo
+
+from .choices import MIN_JOIN_AGE, MemberCategory
+
+PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+PHONE_REASON = "手机号码应为 1 开头的 11 位数字"
+
+
+def age_on(birth: dt.date, on: dt.date) -> int:
+    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+
+
+def member_problems(
+    *,
+    info: IdInfo,
+    birth_date: dt.date | None,
+    gender: str | None,
+    category: str,
+    joined_on: dt.date | None,
+    full_member_on: dt.date | None,
+    phone: str,
+    today: dt.date | None = None,
+) -> dict[str, str]:
+    """{field: reason} for every rule the values break; empty when the file is consistent."""
+    today = today or timezone.localdate()
+    problems: dict[str, str] = {}
+    if birth_date and birth_date != info.birth_date:
+        problems["birth_date"] = f"与身份证号中的出生日期 {info.birth_date} 不一致"
+    if gender and gender != info.gender:
+        problems["gender"] = f"与身份证号中的性别（{info.gender}）不一致"
+    if joined_on:
+        if joined_on > today:
+            problems["joined_on"] = "不能晚于今天"
+        elif age_on(info.birth_date, joined_on) < MIN_JOIN_AGE:
+            problems["joined_on"] = f"入党时未满 {MIN_JOIN_AGE} 周岁（出生于 {info.birth_date}）"
+    if full_member_on:
+        if joined_on and full_member_on < joined_on:
+            problems["full_member_on"] = "转正日期不能早于入党日期"
+        elif full_member_on > today:
+            problems["full_member_on"] = "不能晚于今天"
+        if category == MemberCategory.PROBATIONARY:
+            problems["full_member_on"] = "预备党员尚未转正，不应填写转正日期"
+    if phone and not PHONE_RE.match(phone):
+        problems["phone"] = PHONE_REASON
+    return problems
