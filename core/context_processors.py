@@ -12,6 +12,7 @@ def navigation(request):
     items = [
         ("organizations:tree", "组织体系", "bi-diagram-3", None),
         ("organizations:post_list", "职务任职", "bi-person-badge", None),
+        ("members:list", "党员管理", "bi-people-fill", None),
         ("core:import", "数据导入", "bi-upload", Action.MANAGE),
         ("accounts:list", "账号管理", "bi-people", Action.MANAGE_ACCOUNTS),
         ("core:audit", "审计日志", "bi-journal-text", Action.MANAGE_ACCOUNTS),
