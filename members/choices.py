@@ -39,3 +39,25 @@ class Gender(models.TextChoices):
 
 # Youngest age at which one may join the party (党章 art. 1).
 MIN_JOIN_AGE = 18
+
+
+class DevelopmentStage(models.TextChoices):
+    """发展党员: the five steps, in order."""
+
+    APPLICANT = "入党申请人", "入党申请人"
+    ACTIVIST = "入党积极分子", "入党积极分子"
+    TARGET = "发展对象", "发展对象"
+    PROBATIONARY = "预备党员", "预备党员"
+    FULL = "正式党员", "正式党员"
+
+
+class FlowDirection(models.TextChoices):
+    OUT = "流出", "流出"
+    IN = "流入", "流入"
+
+
+class LostContactStatus(models.TextChoices):
+    CANDIDATE = "待确认", "待确认"
+    CONFIRMED = "已确认失联", "已确认失联"
+    DISMISSED = "已排除", "已排除"
+    RESOLVED = "已恢复联系", "已恢复联系"

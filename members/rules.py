@@ -52,3 +52,16 @@ def member_problems(
     if phone and not PHONE_RE.match(phone):
         problems["phone"] = PHONE_REASON
     return problems
+
+
+def star_for(total, rules) -> tuple[int, str]:
+    """(stars, label) for a yearly points total: the highest rule whose minimum the total reaches.
+
+    `rules` are (min_points, stars, label) in any order; a total below every minimum is 不合格 with 0 stars.
+    """
+    best = (0, "不合格")
+    best_min = None
+    for min_points, stars, label in rules:
+        if total >= min_points and (best_min is None or min_points > best_min):
+            best, best_min = (stars, label), min_points
+    return best
