@@ -1,5 +1,7 @@
 """Settings shared by every environment. Values that differ come from the environment (see config/env.py)."""
 
+from celery.schedules import crontab
+
 from config.env import BASE_DIR, env
 
 SECRET_KEY = env("SECRET_KEY", default="")
@@ -146,7 +148,12 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 # The beat schedule lives here and only here; later capabilities add their jobs.
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    "members-lost-contact-scan": {
+        "task": "members.tasks.lost_contact_scan",
+        "schedule": crontab(minute=30, hour=2, day_of_month=1),
+    },
+}
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 12 * 60 * 60

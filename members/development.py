@@ -1,0 +1,235 @@
+"""Writes and reads of the development pipeline (发展党员), thought reports, training and points."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Prefetch, QuerySet, Sum
+from django.utils import timezone
+
+from core.audit import audit_log, snapshot
+from core.idnumber import IdNumberError
+from core.scope import Action
+from organizations.services import ensure_in_scope
+
+from .choices import DevelopmentStage
+from .models import Candidate, Member, PointItem, PointRecord, StarRule, ThoughtReport, TrainingRecord
+from .pipeline import Dates, pipeline_problems
+from .rules import star_for
+from .services import person_get_or_create
+
+STEP_FIELDS = (
+    "talked_on", "activist_on", "target_on", "training_hours", "admitted_on", "approved_on", "full_on",
+    "extension_months",
+)  # fmt: skip
+CANDIDATE_AUDIT_FIELDS = ("branch", "stage", "applied_on", *STEP_FIELDS)
+# The steps in the order they happen; each date may not come before the one above it.
+STEP_ORDER = ("applied_on", "activist_on", "target_on", "admitted_on", "full_on")
+
+
+def stage_of(c: Candidate) -> str:
+    if c.full_on:
+        return DevelopmentStage.FULL
+    if c.admitted_on:
+        return DevelopmentStage.PROBATIONARY
+    if c.target_on:
+        return DevelopmentStage.TARGET
+    if c.activist_on:
+        return DevelopmentStage.ACTIVIST
+    return DevelopmentStage.APPLICANT
+
+
+def _check_order(c: Candidate) -> None:
+    today = timezone.localdate()
+    problems = {}
+    previous = None
+    for name in STEP_ORDER:
+        value = getattr(c, name)
+        if value is None:
+            continue
+        label = Candidate._meta.get_field(name).verbose_name
+        if value > today:
+            problems[name] = f"{label}不能晚于今天"
+        elif previous and value < previous[1]:
+            problems[name] = f"{label}不能早于{Candidate._meta.get_field(previous[0]).verbose_name}"
+        previous = (name, value)
+    if c.talked_on and c.talked_on < c.applied_on:
+        problems["talked_on"] = "谈话日期不能早于递交申请日期"
+    if c.approved_on and (c.admitted_on is None or c.approved_on < c.admitted_on):
+        problems["approved_on"] = "上级审批日期应在接收预备党员之后"
+    if problems:
+        raise ValidationError(problems)
+
+
+@transaction.atomic
+def candidate_register(*, actor, branch, name: str, id_number: str, applied_on: dt.date) -> Candidate:
+    """Someone handed in an application (入党申请书): they enter the pipeline as 入党申请人."""
+    ensure_in_scope(actor, Action.CHANGE, branch)
+    try:
+        person = person_get_or_create(name=name, id_number=id_number, actor=actor, org_path=branch.path)
+    except IdNumberError as exc:
+        raise ValidationError({"id_number": str(exc)}) from None
+    if person.name != name.strip():
+        raise ValidationError({"name": "与该身份证号已登记的姓名不一致。"})
+    if Candidate.objects.filter(person=person).exists():
+        raise ValidationError({"id_number": "此人已在发展党员名单中。"})
+    if Member.objects.filter(person=person).exists():
+        raise ValidationError({"id_number": "此人已是党员。"})
+    c = Candidate(person=person, branch=branch, applied_on=applied_on, stage=DevelopmentStage.APPLICANT)
+    _check_order(c)
+    c.save()
+    audit_log(actor=actor, action="create", obj=c, org_path=branch.path, after=snapshot(c, CANDIDATE_AUDIT_FIELDS))
+    return c
+
+
+@transaction.atomic
+def candidate_record_steps(*, actor, candidate: Candidate, **steps) -> Candidate:
+    """Record the dates of later steps; the stage follows from the dates."""
+    ensure_in_scope(actor, Action.CHANGE, candidate.branch)
+    before = snapshot(candidate, CANDIDATE_AUDIT_FIELDS)
+    for name, value in steps.items():
+        if name not in STEP_FIELDS:
+            raise ValueError(f"unknown step {name}")
+        setattr(candidate, name, value)
+    _check_order(candidate)
+    candidate.stage = stage_of(candidate)
+    candidate.updated_at = timezone.now()
+    candidate.full_clean(exclude=["person", "branch"])
+    candidate.save()
+    audit_log(
+        actor=actor,
+        action="update",
+        obj=candidate,
+        org_path=candidate.branch.path,
+        before=before,
+        after=snapshot(candidate, CANDIDATE_AUDIT_FIELDS),
+    )
+    return candidate
+
+
+@transaction.atomic
+def thought_report_add(
+    *, actor, candidate: Candidate, submitted_on: dt.date, text: str, title: str = ""
+) -> ThoughtReport:
+    ensure_in_scope(actor, Action.CHANGE, candidate.branch)
+    if submitted_on > timezone.localdate():
+        raise ValidationError({"submitted_on": "提交日期不能晚于今天"})
+    if not text.strip():
+        raise ValidationError({"text": "思想汇报内容不能为空"})
+    report = ThoughtReport.objects.create(
+        person=candidate.person, branch=candidate.branch, submitted_on=submitted_on, title=title, text=text
+    )
+    audit_log(
+        actor=actor,
+        action="create",
+        obj=report,
+        org_path=candidate.branch.path,
+        after={"submitted_on": submitted_on.isoformat(), "title": title, "length": len(text)},
+    )
+    return report
+
+
+@transaction.atomic
+def training_record_add(
+    *,
+    actor,
+    member: Member,
+    course: str,
+    start_on,
+    end_on,
+    hours,
+    organizer: str = "",
+    certificate_start_on=None,
+    certificate_end_on=None,
+) -> TrainingRecord:
+    """培训台账 entry. A certificate whose dates differ from the training's is kept (it is evidence) and flagged."""
+    ensure_in_scope(actor, Action.CHANGE, member.branch)
+    record = TrainingRecord(
+        member=member,
+        course=course,
+        organizer=organizer,
+        start_on=start_on,
+        end_on=end_on,
+        hours=hours,
+        certificate_start_on=certificate_start_on,
+        certificate_end_on=certificate_end_on,
+    )
+    record.full_clean(exclude=["member"])
+    if end_on < start_on:
+        raise ValidationError({"end_on": "结束日期不能早于开始日期。"})
+    record.save()
+    audit_log(
+        actor=actor,
+        action="create",
+        obj=record,
+        org_path=member.branch.path,
+        after=snapshot(
+            record, ("course", "organizer", "start_on", "end_on", "hours", "certificate_start_on", "certificate_end_on")
+        ),
+    )
+    return record
+
+
+@transaction.atomic
+def point_record_add(*, actor, member: Member, item: PointItem, year: int, recorded_on, note: str = "") -> PointRecord:
+    ensure_in_scope(actor, Action.CHANGE, member.branch)
+    if not item.is_active:
+        raise ValidationError({"item": f"积分项目“{item.name}”已停用。"})
+    if recorded_on.year != year:
+        raise ValidationError({"recorded_on": f"记录日期应在 {year} 年内。"})
+    record = PointRecord.objects.create(
+        member=member, item=item, year=year, points=item.points, recorded_on=recorded_on, note=note
+    )
+    audit_log(
+        actor=actor,
+        action="create",
+        obj=record,
+        org_path=member.branch.path,
+        after={"item": item.name, "year": year, "points": str(item.points)},
+    )
+    return record
+
+
+def member_points(*, members: QuerySet[Member], year: int) -> dict[int, tuple[Decimal, int, str]]:
+    """{member id: (yearly total, stars, label)} — one grouped query, then the county's star rules."""
+    rules = list(StarRule.objects.values_list("min_points", "stars", "label"))
+    totals = dict(
+        PointRecord.objects.filter(member__in=members, year=year)
+        .values_list("member_id")
+        .annotate(total=Sum("points"))
+        .order_by()
+    )
+    return {mid: (total, *star_for(total, rules)) for mid, total in totals.items()}
+
+
+def pipeline_board(*, actor, today: dt.date | None = None) -> list[tuple[Candidate, list[str]]]:
+    """Everyone in the pipeline in the actor's scope, by stage, with what is overdue for each."""
+    today = today or timezone.localdate()
+    candidates = (
+        Candidate.objects.restrict(actor, Action.VIEW)
+        .exclude(stage=DevelopmentStage.FULL)
+        .select_related("person", "branch")
+        .prefetch_related(
+            Prefetch("person__thought_reports", queryset=ThoughtReport.objects.only("person_id", "submitted_on"))
+        )
+        .order_by("branch__code", "applied_on")
+    )
+    board = []
+    for c in candidates:
+        dates = Dates(
+            applied_on=c.applied_on,
+            talked_on=c.talked_on,
+            activist_on=c.activist_on,
+            target_on=c.target_on,
+            training_hours=float(c.training_hours) if c.training_hours is not None else None,
+            admitted_on=c.admitted_on,
+            approved_on=c.approved_on,
+            full_on=c.full_on,
+            extension_months=c.extension_months,
+        )
+        reports = [r.submitted_on for r in c.person.thought_reports.all()]
+        board.append((c, pipeline_problems(dates, today=today, report_dates=reports)))
+    return board
