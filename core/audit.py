@@ -33,11 +33,14 @@ ACTION_LABELS = {
     "export": "导出",
     "export_unmasked": "导出（未脱敏）",
     "view_personal": "查看完整个人信息",
+    "transfer": "组织关系转接",
+    "status_change": "党籍状态变更",
 }
 OBJECT_TYPES = {
     "organizations.organization": "党组织",
     "organizations.post": "职务",
     "members.person": "人员",
+    "members.member": "党员",
     "accounts.user": "账号",
     "core.job": "后台任务",
     "core.export": "导出",

@@ -12,7 +12,7 @@ from core.idnumber import IdInfo
 from .choices import MIN_JOIN_AGE, MemberCategory
 
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
-PHONE_REASON = "手机号码应为 1 开头的 11 位数字"
+PHONE_REASON = "手机号码应为 11 位数字，以 13–19 开头"
 
 
 def age_on(birth: dt.date, on: dt.date) -> int:

@@ -65,6 +65,21 @@ def phone_fields(phone: str) -> dict:
     }
 
 
+def first_membership_problem(member: Member, joined_on) -> str | None:
+    """A corrected 入党日期 moves the start of the first membership; it may not pass that membership's end."""
+    first = member.memberships.order_by("start_on").first()
+    if first and first.end_on and joined_on > first.end_on:
+        return f"入党日期不能晚于第一段组织关系的截止日期 {first.end_on}"
+    return None
+
+
+def move_first_membership(member: Member, joined_on) -> None:
+    first = member.memberships.order_by("start_on").first()
+    if first and first.start_on != joined_on:
+        first.start_on = joined_on
+        first.save(update_fields=["start_on"])
+
+
 def _raise_problems(problems: dict[str, str]) -> None:
     if problems:
         raise ValidationError(problems)
@@ -140,6 +155,7 @@ def member_transfer(*, actor, member: Member, to_branch, on, note: str = "") -> 
     if current and on <= current.start_on:
         raise ValidationError({"on": f"转接日期应晚于本段组织关系的起始日期 {current.start_on}。"})
     before = snapshot(member, MEMBER_AUDIT_FIELDS)
+    old_path = member.branch.path
     if current:
         current.end_on = on - dt.timedelta(days=1)
         current.save(update_fields=["end_on"])
@@ -147,15 +163,18 @@ def member_transfer(*, actor, member: Member, to_branch, on, note: str = "") -> 
     member.branch = to_branch
     member.updated_at = timezone.now()
     member.save(update_fields=["branch", "updated_at"])
-    audit_log(
-        actor=actor,
-        action="transfer",
-        obj=member,
-        org_path=to_branch.path,
-        before=before,
-        after=snapshot(member, MEMBER_AUDIT_FIELDS),
-        note=note,
-    )
+    after = snapshot(member, MEMBER_AUDIT_FIELDS)
+    # One row on each side, so the township the member left sees the transfer as well as the one it joined.
+    for side, path in (("转出", old_path), ("转入", to_branch.path)):
+        audit_log(
+            actor=actor,
+            action="transfer",
+            obj=member,
+            org_path=path,
+            before=before,
+            after=after,
+            note=f"{side}{('：' + note) if note else ''}",
+        )
     return member
 
 
@@ -189,3 +208,54 @@ def member_reveal(*, actor, member: Member) -> dict:
     ensure_in_scope(actor, Action.VIEW_PERSONAL, member.branch)
     audit_log(actor=actor, action="view_personal", obj=member, org_path=member.branch.path)
     return {"id_number": member.person.id_number, "phone": member.phone}
+
+
+MEMBER_UPDATE_FIELDS = (
+    "category", "ethnicity", "education", "joined_on", "full_member_on", "occupation", "address", "phone",
+)  # fmt: skip
+
+
+@transaction.atomic
+def member_update(*, actor, member: Member, **fields) -> Member:
+    """Change a member file's own fields (MEMBER_UPDATE_FIELDS); the branch changes by transfer, the status by
+    member_status_change, the person's name and ID number not at all here."""
+    ensure_in_scope(actor, Action.CHANGE, member.branch)
+    unknown = set(fields) - set(MEMBER_UPDATE_FIELDS)
+    if unknown:
+        raise ValueError(f"member_update cannot change {sorted(unknown)}")
+    values = {name: fields.get(name, getattr(member, name)) for name in MEMBER_UPDATE_FIELDS}
+    _raise_problems(
+        member_problems(
+            info=parse_id_number(member.person.id_number),
+            birth_date=None,
+            gender=None,
+            category=values["category"],
+            joined_on=values["joined_on"],
+            full_member_on=values["full_member_on"],
+            phone=values["phone"] if "phone" in fields else "",
+        )
+    )
+    if "joined_on" in fields and fields["joined_on"] != member.joined_on:
+        problem = first_membership_problem(member, fields["joined_on"])
+        if problem:
+            raise ValidationError({"joined_on": problem})
+        move_first_membership(member, fields["joined_on"])
+    before = snapshot(member, MEMBER_AUDIT_FIELDS)
+    for name in MEMBER_UPDATE_FIELDS:
+        if name in fields and name != "phone":
+            setattr(member, name, fields[name])
+    if "phone" in fields:
+        for name, value in phone_fields(fields["phone"]).items():
+            setattr(member, name, value)
+    member.updated_at = timezone.now()
+    member.full_clean(exclude=["person", "branch"])
+    member.save()
+    audit_log(
+        actor=actor,
+        action="update",
+        obj=member,
+        org_path=member.branch.path,
+        before=before,
+        after=snapshot(member, MEMBER_AUDIT_FIELDS),
+    )
+    return member

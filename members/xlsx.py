@@ -21,15 +21,34 @@ from organizations.models import Organization
 from .choices import Education, Gender, MemberCategory, MemberStatus
 from .models import Member, Membership, Person, StatusChange
 from .rules import PHONE_RE, PHONE_REASON, member_problems
-from .services import MEMBER_AUDIT_FIELDS, phone_fields
+from .services import MEMBER_AUDIT_FIELDS, move_first_membership, phone_fields
 
 BATCH = 2000
 ORGS_PLANNED = "organizations.planned_codes"
 
+
+def _id_number_cell(value) -> str:
+    """A full ID number must pass GB 11643 here; a masked one (our own export) is matched later by name."""
+    text = cells.id_number(value)
+    if text and "*" not in text:
+        try:
+            parse_id_number(text)
+        except IdNumberError as exc:
+            raise cells.CellError(str(exc)) from None
+    return text
+
+
+def _phone_cell(value) -> str:
+    text = cells.text(20)(value)
+    if text and "*" not in text and not PHONE_RE.match(text):
+        raise cells.CellError(PHONE_REASON)
+    return text
+
+
 MEMBER_COLUMNS = (
     Column("姓名", "name", cells.text(50), required=True),
     Column(
-        "身份证号", "id_number", cells.id_number, required=True, note="18 位，请设为文本格式；按身份证号匹配已有档案"
+        "身份证号", "id_number", _id_number_cell, required=True, note="18 位，请设为文本格式；按身份证号匹配已有档案"
     ),
     Column("性别", "gender", cells.choice(Gender.values), note="男 / 女，须与身份证号一致"),
     Column("民族", "ethnicity", cells.text(20)),
@@ -42,7 +61,7 @@ MEMBER_COLUMNS = (
     Column(
         "党籍状态", "status", cells.choice(MemberStatus.values), note=" / ".join(MemberStatus.values) + "；空白为正常"
     ),
-    Column("手机号码", "phone", cells.text(20), note="11 位手机号码"),
+    Column("手机号码", "phone", _phone_cell, note="11 位手机号码"),
 )
 # Column headers of the fields member_problems() names, so a rule's reason lands on the right column.
 PROBLEM_COLUMNS = {
@@ -90,10 +109,8 @@ class MemberSheet(SheetImporter):
                 continue
             try:
                 infos[row.number] = parse_id_number(raw)
-            except IdNumberError as exc:
+            except IdNumberError as exc:  # checked by the cell parser already; kept as a guard
                 ctx.problem(sheet, row.number, "身份证号", str(exc))
-                if row.values["phone"] and not PHONE_RE.match(row.values["phone"]):
-                    ctx.problem(sheet, row.number, "手机号码", PHONE_REASON)
         digest_of = {n: crypto.digest(info.number) for n, info in infos.items()}
         persons = {
             p.id_number_digest: p for p in filter_in(Person.objects.all(), "id_number_digest", digest_of.values())
@@ -122,6 +139,7 @@ class MemberSheet(SheetImporter):
         }
 
         seen: dict[str, int] = {}
+        touched: dict[int, int] = {}  # member id -> row number, for the membership checks below
         for row in rows:
             v = row.values
             digest = digest_of.get(row.number)
@@ -186,9 +204,33 @@ class MemberSheet(SheetImporter):
                 changes["phone"] = v["phone"]
             if changes:
                 plan.updates.append((member, changes))
+                touched[member.pk] = row.number
             else:
                 plan.unchanged += 1
+        self._check_memberships(plan, touched, ctx)
         return plan
+
+    def _check_memberships(self, plan: MemberPlan, touched: dict[int, int], ctx: ImportContext) -> None:
+        """A transfer dated today needs the open membership to have started before today; a corrected join date
+        moves the first membership's start and may not pass its end. One query for all changed members."""
+        first, current = {}, {}
+        for m in filter_in(Membership.objects.order_by("member_id", "start_on"), "member_id", touched):
+            first.setdefault(m.member_id, m)
+            if m.end_on is None:
+                current[m.member_id] = m
+        for member, changes in plan.updates:
+            number = touched[member.pk]
+            open_one = current.get(member.pk)
+            if "branch_code" in changes and open_one and plan.today <= open_one.start_on:
+                ctx.problem(
+                    self.name,
+                    number,
+                    "所在支部代码",
+                    f"转接日期（导入当天 {plan.today}）应晚于本段组织关系的起始日期 {open_one.start_on}",
+                )
+            start = first.get(member.pk)
+            if "joined_on" in changes and start and start.end_on and changes["joined_on"] > start.end_on:
+                ctx.problem(self.name, number, "入党日期", f"入党日期不能晚于第一段组织关系的截止日期 {start.end_on}")
 
     def counts(self, plan: MemberPlan) -> Counts:
         return Counts(created=len(plan.creates), updated=len(plan.updates), unchanged=plan.unchanged)
@@ -318,7 +360,7 @@ class MemberSheet(SheetImporter):
 
     def _update(self, plan: MemberPlan, now, audit: AuditBatch, branches: dict) -> None:
         """Changed files: field updates, transfers (dated the import day) and status changes, each audited."""
-        changed, transfers, statuses = [], [], []
+        changed, transfers, statuses, joined_changed = [], [], [], []
         for member, changes in plan.updates:
             before = snapshot(member, MEMBER_AUDIT_FIELDS)
             for name in UPDATABLE:
@@ -330,6 +372,8 @@ class MemberSheet(SheetImporter):
             if "branch_code" in changes:
                 transfers.append((member, branches[changes["branch_code"]]))
                 member.branch = branches[changes["branch_code"]]
+            if "joined_on" in changes:
+                joined_changed.append(member)
             if "status" in changes:
                 statuses.append(
                     StatusChange(
@@ -349,6 +393,8 @@ class MemberSheet(SheetImporter):
             [*UPDATABLE, "branch", "phone_encrypted", "phone_digest", "phone_masked", "updated_at"],
             batch_size=BATCH,
         )
+        for member in joined_changed:
+            move_first_membership(member, member.joined_on)
         for member, new_branch in transfers:
             Membership.objects.filter(member=member, end_on__isnull=True).update(
                 end_on=plan.today - dt.timedelta(days=1)
