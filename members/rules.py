@@ -65,3 +65,29 @@ def star_for(total, rules) -> tuple[int, str]:
         if total >= min_points and (best_min is None or min_points > best_min):
             best, best_min = (stars, label), min_points
     return best
+
+
+# Member files live in branches (党支部) and general branches (党总支); committees hold them through their branches.
+MEMBER_HOLDING_KINDS = ("党支部", "党总支")
+# Statuses that end a file for good: no further change of status or transfer is recorded after them.
+FINAL_STATUSES = ("出党", "死亡")
+
+
+def branch_problem(org) -> str | None:
+    if org.kind not in MEMBER_HOLDING_KINDS:
+        return f"{org.name}是{org.kind}，党员档案只能建在党支部或党总支"
+    return None
+
+
+def status_change_problem(
+    *, current: str, on: dt.date, joined_on: dt.date, last_change: dt.date | None, today: dt.date
+) -> str | None:
+    if current in FINAL_STATUSES:
+        return f"党籍状态为“{current}”的档案不能再变更状态"
+    if on > today:
+        return "变更日期不能晚于今天"
+    if on < joined_on:
+        return f"变更日期不能早于入党日期 {joined_on}"
+    if last_change and on < last_change:
+        return f"变更日期不能早于上一次状态变更 {last_change}"
+    return None

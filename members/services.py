@@ -15,7 +15,7 @@ from core.scope import Action
 from organizations.services import ensure_in_scope
 
 from .models import Member, Membership, Person, StatusChange
-from .rules import member_problems
+from .rules import FINAL_STATUSES, branch_problem, member_problems, status_change_problem
 
 PERSON_AUDIT_FIELDS = ("name", "gender", "birth_date", "id_number_masked")
 
@@ -103,6 +103,8 @@ def member_create(
 ) -> Member:
     """Open a member file in `branch` (the person is matched by ID number, created if unknown)."""
     ensure_in_scope(actor, Action.CHANGE, branch)
+    if problem := branch_problem(branch):
+        raise ValidationError({"branch": problem})
     try:
         info = parse_id_number(id_number)
     except IdNumberError as exc:
@@ -151,6 +153,12 @@ def member_transfer(*, actor, member: Member, to_branch, on, note: str = "") -> 
     ensure_in_scope(actor, Action.CHANGE, to_branch)
     if to_branch.pk == member.branch_id:
         raise ValidationError({"branch": "转入支部与当前所在支部相同。"})
+    if problem := branch_problem(to_branch):
+        raise ValidationError({"branch": problem})
+    if member.status in FINAL_STATUSES:
+        raise ValidationError({"branch": f"党籍状态为“{member.status}”的档案不能转接。"})
+    if on > timezone.localdate():
+        raise ValidationError({"on": "转接日期不能晚于今天。"})
     current = member.memberships.filter(end_on__isnull=True).order_by("-start_on").first()
     if current and on <= current.start_on:
         raise ValidationError({"on": f"转接日期应晚于本段组织关系的起始日期 {current.start_on}。"})
@@ -184,6 +192,16 @@ def member_status_change(*, actor, member: Member, status: str, on, place: str =
     ensure_in_scope(actor, Action.CHANGE, member.branch)
     if status == member.status:
         raise ValidationError({"status": f"党籍状态已是“{status}”。"})
+    last = member.status_changes.order_by("-changed_on").values_list("changed_on", flat=True).first()
+    problem = status_change_problem(
+        current=member.status,
+        on=on,
+        joined_on=member.joined_on,
+        last_change=last,
+        today=timezone.localdate(),
+    )
+    if problem:
+        raise ValidationError({"on": problem})
     before = snapshot(member, MEMBER_AUDIT_FIELDS)
     StatusChange.objects.create(member=member, status=status, changed_on=on, place=place, note=note)
     member.status = status

@@ -20,7 +20,7 @@ from organizations.models import Organization
 
 from .choices import Education, Gender, MemberCategory, MemberStatus
 from .models import Member, Membership, Person, StatusChange
-from .rules import PHONE_RE, PHONE_REASON, member_problems
+from .rules import PHONE_RE, PHONE_REASON, branch_problem, member_problems
 from .services import MEMBER_AUDIT_FIELDS, move_first_membership, phone_fields
 
 BATCH = 2000
@@ -154,6 +154,9 @@ class MemberSheet(SheetImporter):
             planned = branch is None and v["branch_code"] in ctx.shared.get(ORGS_PLANNED, ())
             if not planned and (branch is None or not changeable(branch.path)):
                 ctx.problem(sheet, row.number, "所在支部代码", f"支部 {v['branch_code']} 不存在或不在您的管理范围内")
+                ok = False
+            elif branch is not None and (problem := branch_problem(branch)):
+                ctx.problem(sheet, row.number, "所在支部代码", problem)
                 ok = False
             person = persons.get(digest)
             if person is not None and person.name != v["name"]:
