@@ -46,3 +46,92 @@ def members_of_branch_on(*, branch, on: dt.date) -> QuerySet[Member]:
         memberships__branch=branch,
         memberships__start_on__lte=on,
     ).distinct()
+
+
+# --- Team structure (队伍结构) and age bands, shared by the member list filter and the structure page. ---
+
+# (key, label, lowest age, highest age); ages in whole years on the day asked, None = open end.
+AGE_BANDS: tuple[tuple[str, str, int | None, int | None], ...] = (
+    ("le35", "35岁及以下", None, 35),
+    ("36_45", "36—45岁", 36, 45),
+    ("46_55", "46—55岁", 46, 55),
+    ("56_65", "56—65岁", 56, 65),
+    ("ge66", "66岁及以上", 66, None),
+)
+YOUTH_BAND = "le35"
+HAN = "汉族"
+
+
+def years_before(day: dt.date, years: int) -> dt.date:
+    """The same calendar day `years` earlier; 29 February falls back to the 28th in a common year."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
+def age_band_q(band: str, *, today: dt.date, field: str = "person__birth_date") -> Q:
+    """Members whose age on `today` lies in `band`, as a range on the birth date (index-friendly, no per-row maths).
+
+    Aged at least n  ⇔  born on or before years_before(today, n); aged at most m  ⇔  born after years_before(today, m+1).
+    """
+    lo, hi = next((lo, hi) for key, _, lo, hi in AGE_BANDS if key == band)
+    q = Q()
+    if lo is not None:
+        q &= Q(**{f"{field}__lte": years_before(today, lo)})
+    if hi is not None:
+        q &= Q(**{f"{field}__gt": years_before(today, hi + 1)})
+    return q
+
+
+def _grouped(qs: QuerySet, expression, order: list[str]) -> dict[str, int]:
+    """{group: count} from one GROUP BY query; `order` gives the groups that always appear (zero if absent)."""
+    from django.db.models import Count
+
+    counts = {
+        row["group"]: row["n"]
+        for row in qs.annotate(group=expression).values("group").annotate(n=Count("id")).order_by()
+    }
+    result = {key: counts.pop(key, 0) for key in order}
+    result.update(counts)  # values outside the known choices (old data) still show up
+    return result
+
+
+def member_structure(*, actor, organization=None, today: dt.date | None = None) -> dict[str, dict[str, int]]:
+    """Counts of the subtree's members by age band, education, gender, ethnicity, category and status.
+
+    One grouped query per dimension, scoped by the actor. Status counts every member file; the other dimensions
+    count members still in the branch's organizational life (ACTIVE_STATUSES: 正常, 流出, 流入, 失联).
+    """
+    from django.db.models import Case, CharField, F, Value, When
+    from django.utils import timezone
+
+    from core.scope import subtree_range_q
+
+    from .choices import ACTIVE_STATUSES, Education, Gender, MemberCategory, MemberStatus
+
+    today = today or timezone.localdate()
+    files = Member.objects.restrict(actor, Action.VIEW).order_by()
+    if organization is not None:
+        files = files.filter(subtree_range_q("branch__path", organization.path))
+    active = files.filter(status__in=ACTIVE_STATUSES)
+    text = CharField()
+    age = Case(
+        *[When(age_band_q(key, today=today), then=Value(key)) for key, *_ in AGE_BANDS],
+        default=Value(""),
+        output_field=text,
+    )
+    ethnicity = Case(
+        When(ethnicity=HAN, then=Value(HAN)),
+        When(ethnicity="", then=Value("")),
+        default=Value("少数民族"),
+        output_field=text,
+    )
+    return {
+        "age": _grouped(active, age, [key for key, *_ in AGE_BANDS]),
+        "education": _grouped(active, F("education"), list(Education.values)),
+        "gender": _grouped(active, F("person__gender"), list(Gender.values)),
+        "ethnicity": _grouped(active, ethnicity, [HAN, "少数民族"]),
+        "category": _grouped(active, F("category"), list(MemberCategory.values)),
+        "status": _grouped(files, F("status"), list(MemberStatus.values)),
+    }

@@ -1,2 +1,8 @@
+from rest_framework.routers import SimpleRouter
+
+from .views import MemberViewSet
+
 app_name = "members-api"
-urlpatterns: list = []
+router = SimpleRouter()
+router.register("members", MemberViewSet, basename="member")
+urlpatterns = router.urls

@@ -1,0 +1,85 @@
+"""Filters of member files, shared by the member list page (and its Excel export) and the REST API."""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.utils import timezone
+
+from core.scope import Action, subtree_range_q
+from organizations.models import Organization
+
+from .choices import Education, Gender, MemberCategory, MemberStatus
+from .models import Member
+from .selectors import AGE_BANDS, age_band_q
+
+YEAR_VALIDATORS = [
+    MinValueValidator(1921, "年份应在 1921 年以后。"),
+    MaxValueValidator(2100, "年份不正确。"),
+]
+
+
+class IntegerFilter(django_filters.NumberFilter):
+    """A whole number (a year, an id): the form refuses 2010.5 instead of rounding it."""
+
+    field_class = forms.IntegerField
+
+
+def _style(form) -> None:
+    for field in form.fields.values():
+        css = "form-select form-select-sm" if isinstance(field.widget, forms.Select) else "form-control form-control-sm"
+        field.widget.attrs.setdefault("class", css)
+
+
+class MemberFilterSet(django_filters.FilterSet):
+    """Name, status, category, education, gender, age band (on today's date), joined years and a subtree."""
+
+    name = django_filters.CharFilter(label="姓名", field_name="person__name", lookup_expr="icontains")
+    status = django_filters.ChoiceFilter(label="党籍状态", choices=MemberStatus.choices, empty_label="全部状态")
+    category = django_filters.ChoiceFilter(label="人员类别", choices=MemberCategory.choices, empty_label="全部类别")
+    education = django_filters.ChoiceFilter(label="学历", choices=Education.choices, empty_label="全部学历")
+    gender = django_filters.ChoiceFilter(
+        label="性别", field_name="person__gender", choices=Gender.choices, empty_label="全部"
+    )
+    age_band = django_filters.ChoiceFilter(
+        label="年龄段",
+        choices=[(key, label) for key, label, *_ in AGE_BANDS],
+        empty_label="全部年龄",
+        method="filter_age_band",
+    )
+    joined_from = IntegerFilter(label="入党年份（起）", method="filter_joined_from", validators=YEAR_VALIDATORS)
+    joined_to = IntegerFilter(label="入党年份（止）", method="filter_joined_to", validators=YEAR_VALIDATORS)
+    organization = IntegerFilter(label="所属组织（含下级）", method="filter_organization")
+
+    class Meta:
+        model = Member
+        fields = ["name", "status", "category", "education", "gender", "age_band", "joined_from", "joined_to"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.form.fields["name"].widget.attrs["placeholder"] = "姓名包含…"
+        for name in ("joined_from", "joined_to"):
+            self.form.fields[name].widget.attrs.update({"placeholder": "如 2010", "min": 1921, "max": 2100})
+        _style(self.form)
+
+    def filter_age_band(self, queryset, name, value):
+        return queryset.filter(age_band_q(value, today=timezone.localdate())) if value else queryset
+
+    # The `value: int` hints give the API schema its types (a year, an id).
+    def filter_joined_from(self, queryset, name, value: int):
+        return queryset.filter(joined_on__year__gte=value)
+
+    def filter_joined_to(self, queryset, name, value: int):
+        return queryset.filter(joined_on__year__lte=value)
+
+    def filter_organization(self, queryset, name, value: int):
+        """The organization and everything below it; one outside the requester's scope matches nothing."""
+        orgs = Organization.objects.all()
+        request = getattr(self, "request", None)
+        if request is not None:
+            orgs = orgs.restrict(request.user, Action.VIEW)
+        org = orgs.filter(pk=value).only("id", "path").first() if 0 < value < 2**63 else None
+        if org is None:
+            return queryset.none()
+        return queryset.filter(subtree_range_q("branch__path", org.path))
