@@ -10,8 +10,8 @@ from django.utils import timezone
 from core.scope import Action, subtree_range_q
 from organizations.models import Organization
 
-from .choices import Education, Gender, MemberCategory, MemberStatus
-from .models import Member
+from .choices import DevelopmentStage, Education, Gender, LostContactStatus, MemberCategory, MemberStatus
+from .models import Candidate, LostContactCase, Member
 from .selectors import AGE_BANDS, age_band_q
 
 YEAR_VALIDATORS = [
@@ -75,11 +75,69 @@ class MemberFilterSet(django_filters.FilterSet):
 
     def filter_organization(self, queryset, name, value: int):
         """The organization and everything below it; one outside the requester's scope matches nothing."""
-        orgs = Organization.objects.all()
-        request = getattr(self, "request", None)
-        if request is not None:
-            orgs = orgs.restrict(request.user, Action.VIEW)
-        org = orgs.filter(pk=value).only("id", "path").first() if 0 < value < 2**63 else None
-        if org is None:
-            return queryset.none()
-        return queryset.filter(subtree_range_q("branch__path", org.path))
+        return _in_subtree(self, queryset, value, "branch__path")
+
+
+def _in_subtree(filterset, queryset, value: int, path_field: str):
+    """Rows whose branch lies under organization `value`; an organization outside the requester's scope matches
+    nothing."""
+    orgs = Organization.objects.all()
+    request = getattr(filterset, "request", None)
+    if request is not None:
+        orgs = orgs.restrict(request.user, Action.VIEW)
+    org = orgs.filter(pk=value).only("id", "path").first() if 0 < value < 2**63 else None
+    if org is None:
+        return queryset.none()
+    return queryset.filter(subtree_range_q(path_field, org.path))
+
+
+BOARD_STAGES = [c for c in DevelopmentStage.choices if c[0] != DevelopmentStage.FULL]
+
+
+class CandidateFilterSet(django_filters.FilterSet):
+    """The 发展党员 board: name and a subtree narrow the query; stage and "只看有逾期" are applied by the page."""
+
+    name = django_filters.CharFilter(label="姓名", field_name="person__name", lookup_expr="icontains")
+    stage = django_filters.ChoiceFilter(
+        label="阶段", choices=BOARD_STAGES, empty_label="全部阶段", method="filter_after_rules"
+    )
+    overdue = django_filters.BooleanFilter(label="只看有逾期", method="filter_after_rules", widget=forms.CheckboxInput)
+    organization = IntegerFilter(label="所属组织（含下级）", method="filter_organization")
+
+    class Meta:
+        model = Candidate
+        fields = ["name", "stage", "overdue"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.form.fields["name"].widget.attrs["placeholder"] = "姓名包含…"
+        _style(self.form)
+        self.form.fields["overdue"].widget.attrs["class"] = "form-check-input"
+
+    def filter_after_rules(self, queryset, name, value):
+        # Applied by the board itself (PipelineBoardView.board): the counts at its top ignore them, and "overdue" is
+        # computed from the dates by members.pipeline, not by a query.
+        return queryset
+
+    def filter_organization(self, queryset, name, value: int):
+        return _in_subtree(self, queryset, value, "branch__path")
+
+
+class LostContactFilterSet(django_filters.FilterSet):
+    name = django_filters.CharFilter(label="姓名", field_name="member__person__name", lookup_expr="icontains")
+    status = django_filters.ChoiceFilter(label="处理状态", choices=LostContactStatus.choices, empty_label="全部状态")
+    found_year = IntegerFilter(label="发现年份", field_name="found_on", lookup_expr="year", validators=YEAR_VALIDATORS)
+    organization = IntegerFilter(label="所属组织（含下级）", method="filter_organization")
+
+    class Meta:
+        model = LostContactCase
+        fields = ["name", "status", "found_year"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.form.fields["name"].widget.attrs["placeholder"] = "姓名包含…"
+        self.form.fields["found_year"].widget.attrs.update({"placeholder": "如 2025", "min": 1921, "max": 2100})
+        _style(self.form)
+
+    def filter_organization(self, queryset, name, value: int):
+        return _in_subtree(self, queryset, value, "member__branch__path")

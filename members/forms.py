@@ -3,6 +3,8 @@ widgets and the basic shape of each value, and service errors come back onto the
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 from django.utils import timezone
 
@@ -115,3 +117,201 @@ class MemberStatusForm(BootstrapErrorsMixin, forms.Form):
         self.fields["status"].choices = [("", "请选择"), *[c for c in MemberStatus.choices if c[0] != current]]
         self.fields["on"].initial = timezone.localdate()
         _bootstrap(self)
+
+
+# --- 发展党员 ------------------------------------------------------------------------------------------------------
+
+
+class CandidateRegisterForm(BootstrapErrorsMixin, forms.Form):
+    """Someone handed in an application (入党申请书): they enter the pipeline as 入党申请人."""
+
+    name = forms.CharField(label="姓名", max_length=50)
+    id_number = forms.CharField(label="身份证号", min_length=18, max_length=18, help_text="18 位公民身份号码。")
+    branch_code = BranchCodeField(label="培养支部代码", help_text="支部的组织代码，可在组织树中搜索名称查到。")
+    applied_on = forms.DateField(label="递交申请日期", widget=DateInput())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _bootstrap(self)
+        self.fields["id_number"].widget.attrs.update({"autocomplete": "off", "spellcheck": "false"})
+
+    def clean_name(self) -> str:
+        return self.cleaned_data["name"].strip()
+
+    def clean_id_number(self) -> str:
+        try:
+            return parse_id_number(self.cleaned_data["id_number"]).number
+        except IdNumberError as exc:
+            raise forms.ValidationError(f"身份证号有误：{exc}。") from None
+
+
+EXTENSION_CHOICES = [(0, "不延长"), *[(m, f"{m} 个月") for m in range(6, 13)]]
+
+
+class CandidateStepsForm(BootstrapErrorsMixin, forms.Form):
+    """The dates of the later steps; the stage follows from them (the service checks their order)."""
+
+    talked_on = forms.DateField(
+        label="谈话日期", widget=DateInput(), required=False, help_text="应在递交申请后一个月内。"
+    )
+    activist_on = forms.DateField(label="确定积极分子日期", widget=DateInput(), required=False)
+    target_on = forms.DateField(
+        label="列为发展对象日期", widget=DateInput(), required=False, help_text="确定积极分子满一年后。"
+    )
+    training_hours = forms.DecimalField(
+        label="集中培训学时",
+        required=False,
+        min_value=0,
+        max_digits=5,
+        decimal_places=1,
+        help_text="发展对象集中培训不少于 3 天或 24 学时。",
+    )
+    admitted_on = forms.DateField(label="接收预备党员日期", widget=DateInput(), required=False)
+    approved_on = forms.DateField(
+        label="上级审批日期", widget=DateInput(), required=False, help_text="支部大会通过后三个月内。"
+    )
+    extension_months = forms.TypedChoiceField(
+        label="延长预备期", choices=EXTENSION_CHOICES, coerce=int, initial=0, help_text="只能延长一次，半年至一年。"
+    )
+    full_on = forms.DateField(
+        label="转正日期", widget=DateInput(), required=False, help_text="填写后此人转为正式党员，离开发展党员看板。"
+    )
+
+    FIELDS = (
+        "talked_on", "activist_on", "target_on", "training_hours", "admitted_on", "approved_on", "extension_months",
+        "full_on",
+    )  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _bootstrap(self)
+        self.fields["training_hours"].widget.attrs.update({"step": "0.5", "inputmode": "decimal"})
+
+    @classmethod
+    def initial_for(cls, candidate) -> dict:
+        return {name: getattr(candidate, name) for name in cls.FIELDS}
+
+
+class ThoughtReportForm(BootstrapErrorsMixin, forms.Form):
+    submitted_on = forms.DateField(label="提交日期", widget=DateInput())
+    title = forms.CharField(label="标题", max_length=200, required=False)
+    text = forms.CharField(
+        label="内容",
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text="全文录入，系统每晚检查内容雷同的思想汇报。",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["submitted_on"].initial = timezone.localdate()
+        _bootstrap(self)
+
+
+# --- Training and points of a member --------------------------------------------------------------------------------
+
+
+class TrainingRecordForm(BootstrapErrorsMixin, forms.Form):
+    course = forms.CharField(label="培训班次/课程", max_length=200)
+    organizer = forms.CharField(label="主办单位", max_length=100, required=False)
+    start_on = forms.DateField(label="开始日期", widget=DateInput())
+    end_on = forms.DateField(label="结束日期", widget=DateInput())
+    hours = forms.DecimalField(label="学时", min_value=Decimal("0.5"), max_digits=5, decimal_places=1)
+    certificate_start_on = forms.DateField(
+        label="证书所载开始日期", widget=DateInput(), required=False, help_text="照证书填写；与培训日期不符的会被标出。"
+    )
+    certificate_end_on = forms.DateField(label="证书所载结束日期", widget=DateInput(), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _bootstrap(self)
+        self.fields["hours"].widget.attrs.update({"step": "0.5", "inputmode": "decimal"})
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start_on"), data.get("end_on")
+        if start and end and end < start:
+            self.add_error("end_on", "结束日期不能早于开始日期。")
+        return data
+
+
+class PointRecordForm(BootstrapErrorsMixin, forms.Form):
+    item = forms.ModelChoiceField(label="积分项目", queryset=None, empty_label="请选择")
+    year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
+    recorded_on = forms.DateField(label="记录日期", widget=DateInput())
+    note = forms.CharField(label="说明", max_length=200, required=False)
+
+    def __init__(self, *args, **kwargs):
+        from .models import PointItem
+
+        super().__init__(*args, **kwargs)
+        self.fields["item"].queryset = PointItem.objects.filter(is_active=True).order_by("-points", "name")
+        self.fields["item"].label_from_instance = lambda i: f"{i.name}（{'+' if i.points > 0 else ''}{i.points} 分）"
+        today = timezone.localdate()
+        self.fields["year"].initial = today.year
+        self.fields["recorded_on"].initial = today
+        _bootstrap(self)
+
+
+# --- 失联党员 ------------------------------------------------------------------------------------------------------
+
+
+class LostContactDecisionForm(BootstrapErrorsMixin, forms.Form):
+    """Confirm or dismiss a case the monthly scan found; the button pressed says which."""
+
+    DECISIONS = (("confirm", "确认失联"), ("dismiss", "排除（未失联）"))
+
+    decision = forms.ChoiceField(label="处理结果", choices=DECISIONS, widget=forms.HiddenInput)
+    on = forms.DateField(label="确认/排除日期", widget=DateInput())
+    note = forms.CharField(
+        label="说明", max_length=200, required=False, help_text="例如：电话无法接通、已联系上并参加了主题党日。"
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["on"].initial = timezone.localdate()
+        _bootstrap(self)
+
+    def clean_on(self):
+        on = self.cleaned_data["on"]
+        if on > timezone.localdate():
+            raise forms.ValidationError("日期不能晚于今天。")
+        return on
+
+
+class LostContactResolveForm(BootstrapErrorsMixin, forms.Form):
+    on = forms.DateField(label="恢复联系日期", widget=DateInput())
+    note = forms.CharField(label="说明", max_length=200, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["on"].initial = timezone.localdate()
+        _bootstrap(self)
+
+
+# --- Points configuration (county) ---------------------------------------------------------------------------------
+
+
+class PointItemForm(BootstrapErrorsMixin, forms.Form):
+    name = forms.CharField(label="积分项目", max_length=100)
+    points = forms.DecimalField(
+        label="分值", max_digits=5, decimal_places=1, help_text="加分填正数，扣分填负数，例如 2 或 -5。"
+    )
+    is_active = forms.BooleanField(label="启用", required=False, initial=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            w = field.widget
+            w.attrs["class"] = "form-check-input" if isinstance(w, forms.CheckboxInput) else "form-control"
+        self.fields["points"].widget.attrs.update({"step": "0.5", "inputmode": "decimal"})
+
+
+class StarRuleForm(BootstrapErrorsMixin, forms.Form):
+    min_points = forms.DecimalField(label="最低分", max_digits=5, decimal_places=1, help_text="年度积分达到此分。")
+    stars = forms.IntegerField(label="星级", min_value=0, max_value=10, help_text="0 表示不合格。")
+    label = forms.CharField(label="等级名称", max_length=20, help_text="例如“五星”。")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _bootstrap(self)
+        self.fields["min_points"].widget.attrs.update({"step": "0.5", "inputmode": "decimal"})
