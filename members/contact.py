@@ -8,6 +8,7 @@ from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
 
 from core.audit import AuditBatch, audit_log
 from core.bulk import filter_in
@@ -81,6 +82,13 @@ def lost_contact_find(*, today: dt.date) -> int:
     return len(cases)
 
 
+def _check_date(on: dt.date, *, not_before: dt.date | None, label: str) -> None:
+    if on > timezone.localdate():
+        raise ValidationError({"on": "日期不能晚于今天。"})
+    if not_before and on < not_before:
+        raise ValidationError({"on": f"日期不能早于{label} {not_before}。"})
+
+
 @transaction.atomic
 def lost_contact_decide(
     *, actor, case: LostContactCase, confirmed: bool, on: dt.date, note: str = ""
@@ -89,6 +97,7 @@ def lost_contact_decide(
     ensure_in_scope(actor, Action.CHANGE, case.member.branch)
     if case.status != LostContactStatus.CANDIDATE:
         raise ValidationError({"status": f"该排查已是“{case.status}”，不能再次确认或排除。"})
+    _check_date(on, not_before=case.found_on, label="发现日期")
     case.status = LostContactStatus.CONFIRMED if confirmed else LostContactStatus.DISMISSED
     case.decided_on = on
     case.note = note or case.note
@@ -113,13 +122,22 @@ def lost_contact_resolve(*, actor, case: LostContactCase, on: dt.date, note: str
     ensure_in_scope(actor, Action.CHANGE, case.member.branch)
     if case.status != LostContactStatus.CONFIRMED:
         raise ValidationError({"status": "只有已确认失联的排查可以办结。"})
+    _check_date(on, not_before=case.decided_on, label="确认日期")
     case.status = LostContactStatus.RESOLVED
     case.resolved_on = on
     case.note = note or case.note
     case.save(update_fields=["status", "resolved_on", "note"])
     from .services import member_status_change
 
-    member_status_change(actor=actor, member=case.member, status=MemberStatus.NORMAL, on=on, note="恢复联系")
+    # Back to the status the member had before being lost (流出 stays 流出), 正常 when there was none.
+    earlier = (
+        case.member.status_changes.exclude(status=MemberStatus.LOST_CONTACT)
+        .filter(changed_on__lte=case.decided_on)
+        .order_by("-changed_on", "-id")
+        .values_list("status", flat=True)
+        .first()
+    )
+    member_status_change(actor=actor, member=case.member, status=earlier or MemberStatus.NORMAL, on=on, note="恢复联系")
     audit_log(
         actor=actor,
         action="update",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from decimal import Decimal
 
@@ -43,19 +44,27 @@ def stage_of(c: Candidate) -> str:
 
 
 def _check_order(c: Candidate) -> None:
+    """Each step needs the one before it, comes no earlier than it, and lies no later than today."""
     today = timezone.localdate()
+    label = {f.name: f.verbose_name for f in Candidate._meta.get_fields() if hasattr(f, "verbose_name")}
     problems = {}
     previous = None
     for name in STEP_ORDER:
         value = getattr(c, name)
         if value is None:
             continue
-        label = Candidate._meta.get_field(name).verbose_name
-        if value > today:
-            problems[name] = f"{label}不能晚于今天"
+        prior = STEP_ORDER[STEP_ORDER.index(name) - 1] if name != STEP_ORDER[0] else None
+        if prior and getattr(c, prior) is None:
+            problems[name] = f"请先填写{label[prior]}"
+        elif value > today:
+            problems[name] = f"{label[name]}不能晚于今天"
         elif previous and value < previous[1]:
-            problems[name] = f"{label}不能早于{Candidate._meta.get_field(previous[0]).verbose_name}"
+            problems[name] = f"{label[name]}不能早于{label[previous[0]]}"
         previous = (name, value)
+    for name in ("talked_on", "approved_on"):
+        value = getattr(c, name)
+        if value and value > today:
+            problems[name] = f"{label[name]}不能晚于今天"
     if c.talked_on and c.talked_on < c.applied_on:
         problems["talked_on"] = "谈话日期不能早于递交申请日期"
     if c.approved_on and (c.admitted_on is None or c.approved_on < c.admitted_on):
@@ -90,11 +99,14 @@ def candidate_record_steps(*, actor, candidate: Candidate, **steps) -> Candidate
     """Record the dates of later steps; the stage follows from the dates."""
     ensure_in_scope(actor, Action.CHANGE, candidate.branch)
     before = snapshot(candidate, CANDIDATE_AUDIT_FIELDS)
+    proposed = copy.copy(candidate)
     for name, value in steps.items():
         if name not in STEP_FIELDS:
             raise ValueError(f"unknown step {name}")
+        setattr(proposed, name, value)
+    _check_order(proposed)  # a refused change leaves the caller's object untouched
+    for name, value in steps.items():
         setattr(candidate, name, value)
-    _check_order(candidate)
     candidate.stage = stage_of(candidate)
     candidate.updated_at = timezone.now()
     candidate.full_clean(exclude=["person", "branch"])
@@ -117,6 +129,8 @@ def thought_report_add(
     ensure_in_scope(actor, Action.CHANGE, candidate.branch)
     if submitted_on > timezone.localdate():
         raise ValidationError({"submitted_on": "提交日期不能晚于今天"})
+    if submitted_on < candidate.applied_on:
+        raise ValidationError({"submitted_on": f"提交日期不能早于递交入党申请的日期 {candidate.applied_on}"})
     if not text.strip():
         raise ValidationError({"text": "思想汇报内容不能为空"})
     report = ThoughtReport.objects.create(
@@ -157,9 +171,13 @@ def training_record_add(
         certificate_start_on=certificate_start_on,
         certificate_end_on=certificate_end_on,
     )
-    record.full_clean(exclude=["member"])
     if end_on < start_on:
         raise ValidationError({"end_on": "结束日期不能早于开始日期。"})
+    if start_on > timezone.localdate():
+        raise ValidationError({"start_on": "开始日期不能晚于今天。"})
+    if hours is None or hours <= 0:
+        raise ValidationError({"hours": "学时应大于 0。"})
+    record.full_clean(exclude=["member"])
     record.save()
     audit_log(
         actor=actor,
@@ -180,6 +198,10 @@ def point_record_add(*, actor, member: Member, item: PointItem, year: int, recor
         raise ValidationError({"item": f"积分项目“{item.name}”已停用。"})
     if recorded_on.year != year:
         raise ValidationError({"recorded_on": f"记录日期应在 {year} 年内。"})
+    if recorded_on > timezone.localdate():
+        raise ValidationError({"recorded_on": "记录日期不能晚于今天。"})
+    if recorded_on < member.joined_on:
+        raise ValidationError({"recorded_on": f"记录日期不能早于入党日期 {member.joined_on}。"})
     record = PointRecord.objects.create(
         member=member, item=item, year=year, points=item.points, recorded_on=recorded_on, note=note
     )

@@ -83,3 +83,22 @@ def test_the_monthly_task_runs_the_scan(county):
     _member(county, 5)
     assert lost_contact_scan.delay("2025-09-02").get() == 1
     assert Member.objects.get().lost_contact_cases.count() == 1
+
+
+def test_decisions_are_dated_sensibly_and_resolve_restores_the_earlier_status(county, secretary):
+    from members.services import member_status_change
+
+    member = _member(county, 6)
+    member_status_change(actor=None, member=member, status="流出", on=D(2024, 1, 10), place="浙江省杭州市")
+    # the monthly scan looks at 正常 members only; a flowed-out member's case is opened by hand
+    assert lost_contact_find(today=D(2024, 8, 1)) == 0
+    case = LostContactCase.objects.create(member=member, found_on=D(2024, 8, 1), last_contact_on=D(2024, 1, 10))
+    with pytest.raises(ValidationError) as caught:
+        lost_contact_decide(actor=secretary, case=case, confirmed=True, on=D(2024, 7, 31))
+    assert caught.value.message_dict == {"on": ["日期不能早于发现日期 2024-08-01。"]}
+    case.refresh_from_db()
+    assert case.status == LostContactStatus.CANDIDATE
+    lost_contact_decide(actor=secretary, case=case, confirmed=True, on=D(2024, 8, 2))
+    lost_contact_resolve(actor=secretary, case=case, on=D(2024, 9, 1))
+    member.refresh_from_db()
+    assert member.status == MemberStatus.FLOWED_OUT  # back to 流出, not 正常

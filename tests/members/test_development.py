@@ -76,3 +76,29 @@ def test_points_total_and_star_level(county, secretary):
     assert member_points(members=Member.objects.all(), year=2025) == {member.pk: (Decimal("65.0"), 1, "一星")}
     with pytest.raises(ValidationError):
         point_record_add(actor=secretary, member=member, item=plus, year=2025, recorded_on=D(2024, 12, 31))
+
+
+def test_steps_cannot_be_skipped_or_dated_ahead(county, secretary):
+    from django.utils import timezone
+
+    c = candidate_register(actor=secretary, branch=county.village_a1, name="吴跳步", id_number=id_number_for(406),
+                           applied_on=D(2023, 1, 5))  # fmt: skip
+    with pytest.raises(ValidationError) as caught:
+        candidate_record_steps(actor=secretary, candidate=c, target_on=D(2024, 3, 1))
+    assert caught.value.message_dict == {"target_on": ["请先填写确定积极分子日期"]}
+    assert c.target_on is None  # the refused value did not stick to the caller's object
+    with pytest.raises(ValidationError) as caught:
+        candidate_record_steps(actor=secretary, candidate=c, talked_on=timezone.localdate() + dt.timedelta(days=1))
+    assert caught.value.message_dict == {"talked_on": ["谈话日期不能晚于今天"]}
+    with pytest.raises(ValidationError) as caught:
+        thought_report_add(actor=secretary, candidate=c, submitted_on=D(2022, 12, 1), text="早于申请的汇报")
+    assert caught.value.message_dict == {"submitted_on": ["提交日期不能早于递交入党申请的日期 2023-01-05"]}
+
+
+def test_points_not_before_joining(county, secretary):
+    member = member_create(actor=None, name="郑入党", id_number=id_number_for(407), branch=county.village_a1,
+                           category="正式党员", joined_on=D(2000, 7, 1), full_member_on=D(2001, 7, 1))  # fmt: skip
+    item = PointItem.objects.create(name="志愿服务", points=Decimal("3"))
+    with pytest.raises(ValidationError) as caught:
+        point_record_add(actor=secretary, member=member, item=item, year=2000, recorded_on=D(2000, 6, 30))
+    assert caught.value.message_dict == {"recorded_on": ["记录日期不能早于入党日期 2000-07-01。"]}

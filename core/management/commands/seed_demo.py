@@ -1,33 +1,58 @@
-"""`manage.py seed_demo [--if-empty]`: build the demo county 青山县 (idempotent: a second run changes nothing)."""
+"""`manage.py seed_demo [--if-empty]`: build the demo county 青山县 and its party members (idempotent: a second run
+changes nothing)."""
 
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from core.context import origin
-from organizations.demo import DemoError, build_demo_county
+from members.demo import build_demo_members
+from members.models import Member
+from organizations.demo import COUNTY_CODE, DemoError, build_demo_county
 from organizations.models import Organization
 
 
 class Command(BaseCommand):
-    help = "生成演示数据：青山县的组织树、近四年的职务任免和每种角色一个演示账号（可重复运行，不会重复生成）。"
+    help = (
+        "生成演示数据：青山县的组织树、近四年的职务任免、约一万五千名党员及其组织关系转接和党籍状态变更，"
+        "以及每种角色一个演示账号（可重复运行，不会重复生成）。"
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--if-empty", action="store_true", help="系统中已有任何组织时什么也不做")
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="系统中已有任何组织时不生成组织树；已有任何党员档案（或没有演示县）时不生成党员",
+        )
 
     def handle(self, *args, if_empty: bool, **options):
         if if_empty and Organization.objects.exists():
             self.stdout.write("系统中已有组织数据，跳过演示数据。")
+            # A database seeded before the members existed still gets the demo county's members, once.
+            if Member.objects.exists() or not Organization.objects.filter(code=COUNTY_CODE, depth=1).exists():
+                return
+            self._members()
             return
         try:
-            with origin("command"):
-                result = build_demo_county()
+            with origin("command"), transaction.atomic():
+                county = build_demo_county()
+                members = build_demo_members()
         except DemoError as exc:
             raise CommandError(str(exc)) from None
-        for line in result.report.summary_lines():
+        for line in county.report.summary_lines() + members.summary_lines():
             self.stdout.write(line)
-        if result.accounts_created:
-            self.stdout.write("已创建演示账号：" + "、".join(result.accounts_created))
+        if county.accounts_created:
+            self.stdout.write("已创建演示账号：" + "、".join(county.accounts_created))
         else:
             self.stdout.write("演示账号均已存在，未改动。")
         self.stdout.write(self.style.SUCCESS("演示数据已就绪；运行 manage.py demo_logins 查看演示账号。"))
+
+    def _members(self) -> None:
+        try:
+            with origin("command"):
+                result = build_demo_members()
+        except DemoError as exc:
+            raise CommandError(str(exc)) from None
+        for line in result.summary_lines():
+            self.stdout.write(line)
