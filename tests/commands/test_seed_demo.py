@@ -15,7 +15,7 @@ from django.db.models import Count, Q
 
 from accounts.models import User
 from core.models import AuditEvent
-from members.models import Person
+from members.models import Member, Membership, Person, StatusChange
 from organizations.models import Organization, Post
 
 pytestmark = pytest.mark.django_db
@@ -44,6 +44,9 @@ def _counts() -> dict[str, int]:
         "persons": Person.objects.count(),
         "audit_events": AuditEvent.objects.count(),
         "users": User.objects.count(),
+        "members": Member.objects.count(),
+        "memberships": Membership.objects.count(),
+        "status_changes": StatusChange.objects.count(),
     }
 
 
@@ -103,6 +106,7 @@ def test_second_run_changes_nothing():
     assert first[-2] == "已创建演示账号：admin、zhen_admin、shuji、lingdao、kaohe"
     before = _counts()
     assert before["organizations"] >= 400 and before["users"] == 5
+    assert 14_000 <= before["members"] <= 17_000  # the issue asks for ~15,000 members
     tree = list(Organization.objects.order_by("code").values_list("code", "path", "name", "parent__code"))
     passwords = dict(User.objects.values_list("username", "password"))
 
@@ -114,6 +118,9 @@ def test_second_run_changes_nothing():
     assert lines == [
         f"组织: 已新增 0 行，已更新 0 行，未变 {before['organizations']} 行",
         f"职务: 已新增 0 行，已更新 0 行，未变 {before['posts']} 行",
+        f"党员: 已新增 0 行，已更新 0 行，未变 {before['members']} 行",
+        f"组织关系转接: 已新增 0 次，已有 {before['memberships'] - before['members']} 次",
+        f"党籍状态变更: 已新增 0 次，已有 {before['status_changes']} 次",
         "演示账号均已存在，未改动。",
         "演示数据已就绪；运行 manage.py demo_logins 查看演示账号。",
     ]
