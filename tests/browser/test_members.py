@@ -10,9 +10,7 @@ downloaded one); without it the test is skipped, or fails when REQUIRE_SERVICES=
 from __future__ import annotations
 
 import datetime as dt
-import os
 from decimal import Decimal
-from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -41,51 +39,15 @@ from members.models import (
     ThoughtReport,
     TrainingRecord,
 )
+from tests.browser.conftest import SHOTS
 from tests.helpers import ORG_HEADERS, workbook
 from tests.members.helpers import MEMBER_HEADERS, member_row
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = "/usr/bin/chromium"
-SHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 PASSWORD = "Browser-test-2026!"
 USERNAME = "members_admin"
 TABS = ("info", "memberships", "status", "training", "points", "flows", "audit")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("REQUIRE_SERVICES") == "1":
-            pytest.fail(f"找不到 {CHROMIUM}：CI 必须安装 chromium")
-        pytest.skip(f"{CHROMIUM} not installed")
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; Django's ORM calls from the test body are still sync.
-    # The switch is put back afterwards: later tests (and the subprocesses they start) must not inherit it.
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as p:
-            b = p.chromium.launch(
-                executable_path=CHROMIUM,
-                args=[
-                    "--no-sandbox",
-                    "--disable-gpu",
-                    "--disable-background-networking",
-                    "--disable-component-update",
-                    "--disable-sync",
-                    "--no-first-run",
-                    "--disable-quic",
-                ],
-            )
-            yield b
-            b.close()
-    finally:
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 def _id(birth: dt.date, seq: int, male: bool) -> str:
