@@ -114,6 +114,23 @@ def _setup_django(db: BenchDatabase) -> None:
     call_command("migrate", verbosity=0, interactive=False)
 
 
+def attach_database(url: str) -> None:
+    """Set Django up (test settings) on an existing benchmark database without migrating: for a child process that
+    measures one thing on the database its parent built (e.g. the export's memory in bench/members.py)."""
+    if str(BASE_DIR) not in sys.path:
+        sys.path.insert(0, str(BASE_DIR))
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
+    os.environ["DATABASE_URL"] = url
+    warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
+    import django
+    from django.conf import settings
+
+    django.setup()
+    name = str(settings.DATABASES["default"]["NAME"])
+    if Path(name).resolve() == (BASE_DIR / "db.sqlite3").resolve():
+        raise SystemExit("refusing to benchmark on the developer database db.sqlite3")
+
+
 def _close_connections() -> None:
     try:
         from django.db import connections

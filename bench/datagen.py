@@ -406,6 +406,116 @@ def write_org_workbook(path: str | Path, rows) -> int:
     return count
 
 
+# --- members (bench/members.py) -------------------------------------------------------------------------------------
+
+MEMBER_HEADERS = [
+    "姓名",
+    "身份证号",
+    "性别",
+    "民族",
+    "出生日期",
+    "学历",
+    "所在支部代码",
+    "人员类别",
+    "入党日期",
+    "转正日期",
+    "党籍状态",
+    "手机号码",
+]
+MEMBER_TREE_CODE = "BM"
+_MEMBER_REGIONS = ("410701", "410702", "410703", "410711", "410721", "410724", "410725", "410726", "410727", "410781")
+_SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚"
+_GIVEN = (
+    "伟刚勇毅俊峰强军平保东文辉力明永健世广志义兴良海山仁波宁贵福生龙元全国胜学祥才秀娟英华慧巧美娜静淑惠珠翠雅芝玉萍红"
+)
+_EDUCATIONS = ("初中及以下", "高中", "中专", "大学专科", "大学本科", "研究生")
+_STATUSES = ("正常",) * 90 + ("流出",) * 6 + ("流入", "失联", "死亡", "正常")
+_PHONE_PREFIXES = ("130", "131", "132", "135", "136", "137", "138", "139", "150", "151", "155", "158", "186", "188")
+
+
+def member_tree_rows(townships: int = 20, branches: int = 500) -> list[list]:
+    """A small 组织 sheet for the members benchmark: one county, `townships` townships, `branches` village branches
+    spread evenly over them (codes BM, BM01…, BM01001…)."""
+    c = MEMBER_TREE_CODE
+    rows = [[c, "基准县委", None, "县委", None, None, "是", "否", dt.date(1949, 10, 1), dt.date(2021, 11, 20), 5]]
+    for t in range(1, townships + 1):
+        rows.append(
+            [f"{c}{t:02d}", f"第{t}镇党委", c, "党委", None, "乡镇党委", "是", "否", dt.date(1956, 1, 1), None, 5]
+        )
+    for b in range(branches):
+        t = b % townships + 1
+        n = b // townships + 1
+        rows.append(
+            [f"{c}{t:02d}{n:03d}", f"第{t}镇第{n}村党支部", f"{c}{t:02d}", "党支部", "农村", "村（社区）党组织"]
+            + ["否", "否", dt.date(1978, 1, 1), dt.date(2021, 3, 1), None]
+        )
+    return rows
+
+
+def member_branch_codes(townships: int = 20, branches: int = 500) -> list[str]:
+    return [r[0] for r in member_tree_rows(townships, branches) if r[3] == "党支部"]
+
+
+def member_identity(i: int) -> tuple[str, dt.date, bool]:
+    """The i-th distinct (ID number, birth date, male) of the generators below: unique for i < 25,000 × 200."""
+    from core.idnumber import make_id_number
+
+    k, sequence = divmod(i, 200)
+    male = sequence % 2 == 0
+    birth = dt.date(1938, 1, 1) + dt.timedelta(days=(k * 7) % 25_000)  # 7 and 25,000 are coprime
+    region = _MEMBER_REGIONS[k % len(_MEMBER_REGIONS)]
+    return make_id_number(region, birth, sequence // 2, male), birth, male
+
+
+def member_rows(count: int, branch_codes: list[str], seed: int = 2026) -> Iterator[list]:
+    """`count` valid rows of the 党员 sheet (without the header): distinct ID numbers and phones, dates consistent
+    with the ID (joined at 18 or later, full members one year on; about 3% 预备党员 without a full date)."""
+    rng = random.Random(seed)
+    for i in range(count):
+        number, birth, male = member_identity(i)
+        adult = (
+            birth.replace(year=birth.year + 18)
+            if (birth.month, birth.day) != (2, 29)
+            else dt.date(birth.year + 18, 3, 1)
+        )
+        probationary = rng.random() < 0.03
+        if probationary:
+            joined = _date(rng, max(adult, dt.date(2025, 7, 1)), dt.date(2025, 12, 31))
+            full = None
+        else:
+            joined = _date(rng, adult, max(adult, min(dt.date(2024, 6, 30), adult + dt.timedelta(days=365 * 30))))
+            full = joined + dt.timedelta(days=365 + rng.randint(0, 30))
+        yield [
+            rng.choice(_SURNAMES) + rng.choice(_GIVEN) + (rng.choice(_GIVEN) if rng.random() < 0.7 else ""),
+            number,
+            "男" if male else "女",
+            "汉族" if rng.random() < 0.96 else rng.choice(("回族", "满族", "蒙古族")),
+            birth,
+            rng.choice(_EDUCATIONS),
+            branch_codes[i % len(branch_codes)],
+            "预备党员" if probationary else "正式党员",
+            joined,
+            full,
+            "正常" if probationary else rng.choice(_STATUSES),
+            f"{_PHONE_PREFIXES[i % len(_PHONE_PREFIXES)]}{i // len(_PHONE_PREFIXES) * 7919 % 100_000_000:08d}",
+        ]
+
+
+def write_member_workbook(path: str | Path, rows) -> int:
+    """Write the rows as a 党员 sheet with openpyxl's streaming writer; returns the number of data rows."""
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("党员")
+    ws.append(MEMBER_HEADERS)
+    count = 0
+    for row in rows:
+        ws.append(row)
+        count += 1
+    wb.save(path)
+    return count
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description="Write a province-sized 组织 sheet (.xlsx) for imports and benchmarks")
     parser.add_argument("--nodes", type=int, default=140_000)
