@@ -696,7 +696,9 @@ def run(args, db) -> list[Figure]:
         figures += _export(db.url, tmp, profile=args.profile)
 
         _wipe_members()
-        theirs, their_rate, reason = _theirs(path, rows)
+        theirs, their_rate, reason = (
+            (None, None, "skipped (--skip-theirs)") if args.skip_theirs else _theirs(path, rows)
+        )
         if theirs is None:
             print(f"(b) theirs: not available ({reason})")
             figures.append(Figure("(b) import 党员, django-import-export", None, "", note=reason))
@@ -741,6 +743,7 @@ def main(argv=None) -> int:
     parser.add_argument("--million-rows", type=int, default=1_000_000, help="members generated for (d)")
     parser.add_argument("--runs", type=int, default=10, help="timed requests per page in (d)")
     parser.add_argument("--profile", action="store_true", help="cProfile our import and list where the time goes")
+    parser.add_argument("--skip-theirs", action="store_true", help="skip (b), django-import-export (several minutes)")
     parser.add_argument("--keep", action="store_true", help="keep the throwaway database")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a limit is not met")
     parser.add_argument("--export-child", nargs=2, metavar=("DATABASE_URL", "OUT"), help=argparse.SUPPRESS)

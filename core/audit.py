@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+from collections import defaultdict
+from collections.abc import Iterable
 from decimal import Decimal
+from functools import cache
+from typing import NamedTuple
 
+from django.apps import apps
 from django.db import models
 from django.utils import timezone
 
-from .bulk import bulk_insert
+from .bulk import Prepared, bulk_insert, filter_in
 from .context import current_origin
 from .models import AuditEvent
 
@@ -121,6 +127,12 @@ AUDIT_COLUMNS = [
 ]  # fmt: skip
 
 
+def _json(value) -> Prepared | None:
+    """Serialized once here as Django would (ASCII escapes: SQLite's JSON paths match keys as stored), not per row by
+    the field in bulk_insert: an import writes a hundred thousand of these."""
+    return None if value is None else Prepared(json.dumps(value))
+
+
 class AuditBatch:
     """The audit rows of one bulk write (an import), collected as tuples and inserted together in its transaction."""
 
@@ -137,7 +149,17 @@ class AuditBatch:
 
     def add(self, *, action, object_type, object_id, object_repr, org_path="", before=None, after=None, note=""):
         self.rows.append(
-            (*self._head, action, object_type, str(object_id), str(object_repr)[:200], org_path, before, after, note)
+            (
+                *self._head,
+                action,
+                object_type,
+                str(object_id),
+                str(object_repr)[:200],
+                org_path,
+                _json(before),
+                _json(after),
+                note,
+            )
         )
 
     def add_instance(self, action: str, obj, *, org_path: str = "", before=None, after=None) -> None:
@@ -155,3 +177,141 @@ class AuditBatch:
         count = bulk_insert(AuditEvent, AUDIT_COLUMNS, self.rows)
         self.rows = []
         return count
+
+
+# --- Reading events ------------------------------------------------------------------------------------------------
+
+# Keys that are not model fields (grants, jobs) or that the model leaves in English.
+EXTRA_LABELS = {"path": "树路径", "filename": "文件名", "role": "角色", "organization": "组织"}
+
+# How a row that an event's foreign key points at reads: the columns to fetch and how they combine.
+# Models not listed read as str(row).
+RELATED_NAMES = {
+    "organizations.organization": (("name", "code"), lambda r: f"{r['name']}（{r['code']}）"),
+    "members.person": (("name",), lambda r: r["name"]),
+    "accounts.user": (
+        ("username", "full_name"),
+        lambda r: f"{r['full_name']}（{r['username']}）" if r["full_name"] else r["username"],
+    ),
+}
+
+
+class AuditChange(NamedTuple):
+    """One changed field of an event, in words."""
+
+    field: str
+    label: str
+    before: str
+    after: str
+
+
+@cache
+def _model(object_type: str) -> type[models.Model] | None:
+    try:
+        return apps.get_model(object_type)
+    except (LookupError, ValueError):
+        return None
+
+
+@cache
+def field_labels(object_type: str) -> dict[str, str]:
+    """{'code': '组织代码', …} for the model an event is about, with the keys that are not fields."""
+    model = _model(object_type)
+    fields = model._meta.get_fields() if model else ()
+    return {**{f.name: str(f.verbose_name) for f in fields if hasattr(f, "verbose_name")}, **EXTRA_LABELS}
+
+
+@cache
+def _foreign_keys(object_type: str) -> dict[str, type[models.Model]]:
+    """{field name: related model} of the foreign keys a snapshot of `object_type` stores by id."""
+    model = _model(object_type)
+    fields = model._meta.get_fields() if model else ()
+    return {f.name: f.related_model for f in fields if f.concrete and (f.many_to_one or f.one_to_one)}
+
+
+def _is_id(value) -> bool:
+    # Some events store a related row by name (a point record's item); only numbers are ids.
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def related_names(events: Iterable[AuditEvent]) -> dict[tuple[str, int], str]:
+    """{(model label, id): name} for every foreign key in the events' values: one query per related model."""
+    wanted: dict[type[models.Model], set[int]] = defaultdict(set)
+    for e in events:
+        fks = _foreign_keys(e.object_type)
+        for values in (e.before, e.after):
+            if fks and isinstance(values, dict):
+                for name, model in fks.items():
+                    if _is_id(values.get(name)):
+                        wanted[model].add(values[name])
+    names: dict[tuple[str, int], str] = {}
+    for model, ids in wanted.items():
+        label = model._meta.label_lower
+        if label in RELATED_NAMES:
+            columns, name_of = RELATED_NAMES[label]
+            rows = filter_in(model._base_manager.values("pk", *columns), "pk", ids)
+            names.update(((label, r["pk"]), name_of(r)) for r in rows)
+        else:
+            names.update(((label, obj.pk), str(obj)) for obj in filter_in(model._base_manager.all(), "pk", ids))
+    return names
+
+
+def _text(value) -> str:
+    from accounts.choices import Role
+
+    if isinstance(value, str) and value in Role.values:
+        return Role(value).label
+    if value is True:
+        return "是"
+    if value is False:
+        return "否"
+    if value is None or value == "":
+        return "（空）"
+    return str(value)
+
+
+def _value_text(object_type: str, field: str, value, names: dict) -> str:
+    model = _foreign_keys(object_type).get(field)
+    if model is not None and _is_id(value):
+        return names.get((model._meta.label_lower, value), f"#{value}（已删除）")
+    return _text(value)
+
+
+def _values_text(object_type: str, values, names: dict) -> str:
+    if not values:
+        return ""
+    if not isinstance(values, dict):
+        return _text(values)
+    labels = field_labels(object_type)
+    return "；".join(f"{labels.get(k, k)}：{_value_text(object_type, k, v, names)}" for k, v in values.items())
+
+
+def audit_describe(events: Iterable[AuditEvent]) -> list[AuditEvent]:
+    """The events with their values in words, the one way every page and workbook shows what an event changed.
+
+    Each event gets `before_text` and `after_text` ('所在支部：东街村党支部（C01001）；…') and `changes`, an
+    AuditChange per changed field. Where both sides are whole snapshots (a move, a transfer) only what changed is
+    shown. Foreign keys read as the related row's name, "#38（已删除）" when it is gone; the names of all the events
+    come in one query per related model, so a page costs the same whatever its length.
+    """
+    events = list(events)
+    names = related_names(events)
+    for e in events:
+        before, after = e.before, e.after
+        changes = []
+        if isinstance(before, dict) and isinstance(after, dict):
+            before, after = diff(before, after)
+            labels = field_labels(e.object_type)
+            changes = [
+                AuditChange(
+                    k,
+                    labels.get(k, k),
+                    _value_text(e.object_type, k, before.get(k), names),
+                    _value_text(e.object_type, k, after[k], names),
+                )
+                for k in after
+            ]
+        e.before_text = _values_text(e.object_type, before, names)
+        e.after_text = _values_text(e.object_type, after, names)
+        e.changes = changes
+    return events

@@ -36,29 +36,95 @@ def bulk_insert(model: type[models.Model], fields: list[str], rows: Iterable[tup
     """Insert plain tuples (one value per name in `fields`): COPY on PostgreSQL, executemany elsewhere.
 
     No model instances, signals or RETURNING: callers have validated everything and look ids up by natural key
-    afterwards. Used where a sheet writes tens of thousands of rows; ordinary writes use the ORM.
+    afterwards (or reserve them first with reserve_ids). Used where a sheet writes tens of thousands of rows;
+    ordinary writes use the ORM. A value wrapped in Prepared is already in the database's form and passes as is.
     """
     connection = transaction.get_connection()
     meta = model._meta
     field_objs = [meta.get_field(name) for name in fields]
-    prep = [None if isinstance(f, _PLAIN) else f for f in field_objs]
+    preparers = [None if isinstance(f, _PLAIN) else _preparer(f, connection) for f in field_objs]
     qn = connection.ops.quote_name
     table = qn(meta.db_table)
     columns = ", ".join(qn(f.column) for f in field_objs)
+    if all(p is None for p in preparers):
+        prepared_rows = iter(rows)
+    else:
+        indexed = [(i, p) for i, p in enumerate(preparers) if p is not None]
 
-    def prepared(row):
-        return tuple(v if p is None or v is None else p.get_db_prep_save(v, connection) for v, p in zip(row, prep))
+        def prepare(row):
+            row = list(row)
+            for i, p in indexed:
+                v = row[i]
+                if v is not None:
+                    row[i] = v.value if type(v) is Prepared else p(v)
+            return row
+
+        prepared_rows = map(prepare, rows)
 
     count = 0
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(prepared(row))
+                for row in prepared_rows:
+                    copy.write_row(row)
                     count += 1
         else:
             sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(field_objs))})"
-            for batch in chunked((prepared(r) for r in rows), 2000):
+            for batch in chunked(prepared_rows, 2000):
                 cursor.executemany(sql, batch)
                 count += len(batch)
     return count
+
+
+class Prepared:
+    """A value already converted for the database (e.g. JSON text serialized once by the caller)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+
+def _preparer(field: models.Field, connection):
+    """get_db_prep_save for one field, memoized on hashable values: an import repeats the same timestamp and the
+    same few thousand dates hundreds of thousands of times, and Django's conversion is the costly part."""
+    cache: dict = {}
+
+    def prep(value):
+        try:
+            return cache[value]
+        except KeyError:
+            result = cache[value] = field.get_db_prep_save(value, connection)
+            return result
+        except TypeError:  # unhashable (a dict for a JSON field)
+            return field.get_db_prep_save(value, connection)
+
+    return prep
+
+
+def reserve_ids(model: type[models.Model], count: int) -> list[int]:
+    """`count` primary keys for rows the caller is about to bulk_insert with explicit ids, so it needs no lookup of
+    what was inserted. PostgreSQL takes them from the table's sequence (safe under concurrency). SQLite continues
+    after the highest id ever used; that is safe because SQLite has a single writer: a concurrent insert between
+    this read and ours makes our write fail (the snapshot is stale), never reuse an id."""
+    if count <= 0:
+        return []
+    connection = transaction.get_connection()
+    meta = model._meta
+    table, pk = meta.db_table, meta.pk.column
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)", [table, pk, count]
+            )
+            return [r[0] for r in cursor.fetchall()]
+        qn = connection.ops.quote_name
+        cursor.execute(f"SELECT COALESCE(MAX({qn(pk)}), 0) FROM {qn(table)}")
+        highest = cursor.fetchone()[0]
+        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_sequence'")
+        if cursor.fetchone():
+            cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+            row = cursor.fetchone()
+            if row and row[0] > highest:
+                highest = row[0]
+    return list(range(highest + 1, highest + 1 + count))

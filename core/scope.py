@@ -82,3 +82,12 @@ class RestrictedQuerySet(models.QuerySet):
         if not paths:
             return self.none()
         return self.filter(subtree_q(self.model.scope_path_field, paths))
+
+
+class CountyWideQuerySet(RestrictedQuerySet):
+    """Rows of the whole county rather than of a subtree (the points configuration): an actor who may do `action`
+    anywhere may do it on all of them, anyone else on none. Narrower rules (county_admin only) stay in the services."""
+
+    def restrict(self, actor, action: str = Action.VIEW):
+        paths = scope_paths(actor, action)
+        return self if paths is ALL or paths else self.none()

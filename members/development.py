@@ -12,15 +12,16 @@ from django.db.models import Prefetch, QuerySet, Sum
 from django.utils import timezone
 
 from core.audit import audit_log, snapshot
+from core.exceptions import NotInScope
 from core.idnumber import IdNumberError
 from core.scope import Action
 from organizations.services import ensure_in_scope
 
-from .choices import DevelopmentStage
+from .choices import DevelopmentStage, MemberCategory
 from .models import Candidate, Member, PointItem, PointRecord, StarRule, ThoughtReport, TrainingRecord
 from .pipeline import Dates, pipeline_problems
 from .rules import star_for
-from .services import person_get_or_create
+from .services import member_create, member_update, person_get_or_create
 
 STEP_FIELDS = (
     "talked_on", "activist_on", "target_on", "training_hours", "admitted_on", "approved_on", "full_on",
@@ -96,7 +97,8 @@ def candidate_register(*, actor, branch, name: str, id_number: str, applied_on: 
 
 @transaction.atomic
 def candidate_record_steps(*, actor, candidate: Candidate, **steps) -> Candidate:
-    """Record the dates of later steps; the stage follows from the dates."""
+    """Record the dates of later steps; the stage follows from the dates, and the member file from 接收预备党员 and
+    转正 (see _member_file_follow). A refused step saves nothing, neither here nor on the member file."""
     ensure_in_scope(actor, Action.CHANGE, candidate.branch)
     before = snapshot(candidate, CANDIDATE_AUDIT_FIELDS)
     proposed = copy.copy(candidate)
@@ -105,6 +107,7 @@ def candidate_record_steps(*, actor, candidate: Candidate, **steps) -> Candidate
             raise ValueError(f"unknown step {name}")
         setattr(proposed, name, value)
     _check_order(proposed)  # a refused change leaves the caller's object untouched
+    _member_file_follow(actor=actor, before=candidate, after=proposed)
     for name, value in steps.items():
         setattr(candidate, name, value)
     candidate.stage = stage_of(candidate)
@@ -120,6 +123,63 @@ def candidate_record_steps(*, actor, candidate: Candidate, **steps) -> Candidate
         after=snapshot(candidate, CANDIDATE_AUDIT_FIELDS),
     )
     return candidate
+
+
+# A member file's fields as the pipeline's steps name them: a refusal is shown on the step that caused it.
+MEMBER_FIELD_STEPS = {"joined_on": "admitted_on", "full_member_on": "full_on"}
+
+
+def _on_step(exc: ValidationError, *, step: str, prefix: str) -> ValidationError:
+    """The member services' errors, moved onto the step fields (anything not about a date onto `step`)."""
+    errors: dict[str, list[str]] = {}
+    for field, messages in (exc.message_dict if hasattr(exc, "error_dict") else {step: exc.messages}).items():
+        errors.setdefault(MEMBER_FIELD_STEPS.get(field, step), []).extend(f"{prefix}{m}" for m in messages)
+    return ValidationError(errors)
+
+
+def _member_file_follow(*, actor, before: Candidate, after: Candidate) -> Member | None:
+    """Admitted as 预备党员 (admitted_on), the person gets a member file: 预备党员, joined on admitted_on, in the
+    candidate's branch (member_create, so its rules and audit apply). At 转正 (full_on) the file becomes 正式党员 with
+    full_member_on = full_on (member_update). Recording the same dates again changes nothing."""
+    member = Member.objects.select_related("person", "branch").filter(person_id=after.person_id).first()
+    if after.admitted_on is None:
+        if member is not None and before.admitted_on is not None:
+            raise ValidationError({"admitted_on": "已据此日期建立党员档案，不能清除接收预备党员日期。"})
+        return member
+    if member is None:
+        try:
+            member = member_create(
+                actor=actor,
+                name=after.person.name,
+                id_number=after.person.id_number,
+                branch=after.branch,
+                category=MemberCategory.PROBATIONARY,
+                joined_on=after.admitted_on,
+            )
+        except ValidationError as exc:
+            raise _on_step(exc, step="admitted_on", prefix="无法建立党员档案：") from None
+    changes: dict = {}
+    if member.joined_on != after.admitted_on:
+        # Only a file opened from this step follows a corrected date; someone else's file is not rewritten.
+        if before.admitted_on != member.joined_on:
+            raise ValidationError(
+                {"admitted_on": f"此人已有党员档案，入党日期为 {member.joined_on}，与接收预备党员日期不一致。"}
+            )
+        changes["joined_on"] = after.admitted_on
+    if after.full_on is not None:
+        changes.update(category=MemberCategory.FULL, full_member_on=after.full_on)
+    elif before.full_on is not None and member.full_member_on == before.full_on:
+        changes.update(category=MemberCategory.PROBATIONARY, full_member_on=None)  # a 转正 recorded by mistake
+    changes = {name: value for name, value in changes.items() if getattr(member, name) != value}
+    if changes:
+        step = "full_on" if "full_member_on" in changes else "admitted_on"
+        try:
+            member = member_update(actor=actor, member=member, **changes)
+        except NotInScope:
+            raise ValidationError({step: "此人的党员档案已转至您管理范围以外的支部，请由该支部办理。"}) from None
+        except ValidationError as exc:
+            raise _on_step(exc, step=step, prefix="无法更新党员档案：") from None
+    return member
 
 
 @transaction.atomic

@@ -10,14 +10,16 @@ from django.utils import timezone
 from core.scope import Action, subtree_range_q
 from organizations.models import Organization
 
-from .choices import DevelopmentStage, Education, Gender, LostContactStatus, MemberCategory, MemberStatus
-from .models import Candidate, LostContactCase, Member
+from .choices import DevelopmentStage, Education, FlowDirection, Gender, LostContactStatus, MemberCategory, MemberStatus
+from .models import Candidate, FlowRecord, LostContactCase, Member, PointRecord, ThoughtReport, TrainingRecord
 from .selectors import AGE_BANDS, age_band_q
 
 YEAR_VALIDATORS = [
     MinValueValidator(1921, "年份应在 1921 年以后。"),
     MaxValueValidator(2100, "年份不正确。"),
 ]
+# An id in the query string: a positive number the database can hold (a larger one would be an error, not a miss).
+ID_VALIDATORS = [MinValueValidator(1, "编号不正确。"), MaxValueValidator(2**63 - 1, "编号不正确。")]
 
 
 class IntegerFilter(django_filters.NumberFilter):
@@ -138,6 +140,81 @@ class LostContactFilterSet(django_filters.FilterSet):
         self.form.fields["name"].widget.attrs["placeholder"] = "姓名包含…"
         self.form.fields["found_year"].widget.attrs.update({"placeholder": "如 2025", "min": 1921, "max": 2100})
         _style(self.form)
+
+    def filter_organization(self, queryset, name, value: int):
+        return _in_subtree(self, queryset, value, "member__branch__path")
+
+
+# --- The REST API's filters (members.api) ---------------------------------------------------------------------------
+
+
+class CandidateApiFilterSet(django_filters.FilterSet):
+    """GET /api/candidates/: name, the stored stage (正式党员 included) and a subtree. Unlike the board's filters, the
+    stage narrows the query itself; what is overdue comes with each row (`problems`)."""
+
+    name = django_filters.CharFilter(label="姓名", field_name="person__name", lookup_expr="icontains")
+    stage = django_filters.ChoiceFilter(label="当前阶段", choices=DevelopmentStage.choices)
+    organization = IntegerFilter(label="所属组织（含下级）", method="filter_organization")
+
+    class Meta:
+        model = Candidate
+        fields = ["name", "stage"]
+
+    def filter_organization(self, queryset, name, value: int):
+        return _in_subtree(self, queryset, value, "branch__path")
+
+
+class ThoughtReportFilterSet(django_filters.FilterSet):
+    candidate = IntegerFilter(label="发展对象编号", field_name="person__candidate", validators=ID_VALIDATORS)
+    year = IntegerFilter(label="提交年份", field_name="submitted_on", lookup_expr="year", validators=YEAR_VALIDATORS)
+    organization = IntegerFilter(label="所属组织（含下级）", method="filter_organization")
+
+    class Meta:
+        model = ThoughtReport
+        fields = ["candidate", "year"]
+
+    def filter_organization(self, queryset, name, value: int):
+        return _in_subtree(self, queryset, value, "branch__path")
+
+
+class TrainingRecordFilterSet(django_filters.FilterSet):
+    member = IntegerFilter(label="党员编号", field_name="member", validators=ID_VALIDATORS)
+    year = IntegerFilter(label="培训年份", field_name="start_on", lookup_expr="year", validators=YEAR_VALIDATORS)
+    organization = IntegerFilter(label="所属组织（含下级）", method="filter_organization")
+
+    class Meta:
+        model = TrainingRecord
+        fields = ["member", "year"]
+
+    def filter_organization(self, queryset, name, value: int):
+        return _in_subtree(self, queryset, value, "member__branch__path")
+
+
+class PointRecordFilterSet(django_filters.FilterSet):
+    member = IntegerFilter(label="党员编号", field_name="member", validators=ID_VALIDATORS)
+    year = IntegerFilter(label="年度", field_name="year", validators=YEAR_VALIDATORS)
+    item = IntegerFilter(label="积分项目编号", field_name="item", validators=ID_VALIDATORS)
+    organization = IntegerFilter(label="所属组织（含下级）", method="filter_organization")
+
+    class Meta:
+        model = PointRecord
+        fields = ["member", "year", "item"]
+
+    def filter_organization(self, queryset, name, value: int):
+        return _in_subtree(self, queryset, value, "member__branch__path")
+
+
+class FlowRecordFilterSet(django_filters.FilterSet):
+    """流动记录 over the API: one member's, one direction, only those not yet ended, or a subtree's."""
+
+    member = IntegerFilter(label="党员编号", field_name="member_id")
+    direction = django_filters.ChoiceFilter(label="方向", choices=FlowDirection.choices, empty_label="全部")
+    open = django_filters.BooleanFilter(label="未结束", field_name="end_on", lookup_expr="isnull")
+    organization = IntegerFilter(label="所属组织（含下级）", method="filter_organization")
+
+    class Meta:
+        model = FlowRecord
+        fields = ["member", "direction", "open"]
 
     def filter_organization(self, queryset, name, value: int):
         return _in_subtree(self, queryset, value, "member__branch__path")

@@ -11,7 +11,7 @@ from django.utils import timezone
 from core.idnumber import IdNumberError, parse_id_number
 from organizations.forms import BootstrapErrorsMixin, DateInput
 
-from .choices import Education, MemberCategory, MemberStatus
+from .choices import Education, FlowDirection, MemberCategory, MemberStatus
 from .rules import PHONE_RE, PHONE_REASON
 
 
@@ -249,6 +249,36 @@ class PointRecordForm(BootstrapErrorsMixin, forms.Form):
         today = timezone.localdate()
         self.fields["year"].initial = today.year
         self.fields["recorded_on"].initial = today
+        _bootstrap(self)
+
+
+# --- 流动党员 ------------------------------------------------------------------------------------------------------
+
+
+class FlowOpenForm(BootstrapErrorsMixin, forms.Form):
+    """A flow out to (or in from) another place; the service checks the dates and that no other flow is open."""
+
+    direction = forms.ChoiceField(label="流动方向", choices=FlowDirection.choices, initial=FlowDirection.OUT)
+    place = forms.CharField(
+        label="流向/来源地", max_length=200, help_text="流出填写流入地（如 广东省深圳市宝安区），流入填写来源地。"
+    )
+    start_on = forms.DateField(label="开始日期", widget=DateInput())
+    contact = forms.CharField(
+        label="联系方式", max_length=100, required=False, help_text="流入地党组织或本人的联系方式。"
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["start_on"].initial = timezone.localdate()
+        _bootstrap(self)
+
+
+class FlowCloseForm(BootstrapErrorsMixin, forms.Form):
+    end_on = forms.DateField(label="结束日期", widget=DateInput(), help_text="返回或不再流动的日期。")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["end_on"].initial = timezone.localdate()
         _bootstrap(self)
 
 

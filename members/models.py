@@ -5,7 +5,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from core import crypto
-from core.scope import RestrictedQuerySet
+from core.scope import CountyWideQuerySet, RestrictedQuerySet
 
 from .choices import DevelopmentStage, Education, FlowDirection, LostContactStatus, MemberCategory, MemberStatus
 
@@ -44,8 +44,13 @@ class Member(models.Model):
     scope_path_field = "branch__path"
 
     person = models.OneToOneField(Person, verbose_name="人员", on_delete=models.PROTECT, related_name="member")
+    # No index of its own: member_branch_id (branch, id) serves every lookup by branch.
     branch = models.ForeignKey(
-        "organizations.Organization", verbose_name="所在支部", on_delete=models.PROTECT, related_name="members"
+        "organizations.Organization",
+        verbose_name="所在支部",
+        on_delete=models.PROTECT,
+        related_name="members",
+        db_index=False,
     )
     category = models.CharField("人员类别", max_length=8, choices=MemberCategory.choices)
     status = models.CharField("党籍状态", max_length=8, choices=MemberStatus.choices, default=MemberStatus.NORMAL)
@@ -90,8 +95,13 @@ class Membership(models.Model):
     scope_path_field = "branch__path"
 
     member = models.ForeignKey(Member, verbose_name="党员", on_delete=models.CASCADE, related_name="memberships")
+    # No index of its own: membership_branch_start (branch, start_on) serves every lookup by branch.
     branch = models.ForeignKey(
-        "organizations.Organization", verbose_name="支部", on_delete=models.PROTECT, related_name="memberships"
+        "organizations.Organization",
+        verbose_name="支部",
+        on_delete=models.PROTECT,
+        related_name="memberships",
+        db_index=False,
     )
     start_on = models.DateField("起始日期")
     end_on = models.DateField("截止日期", null=True, blank=True)
@@ -254,6 +264,8 @@ class PointItem(models.Model):
     points = models.DecimalField("分值", max_digits=5, decimal_places=1)
     is_active = models.BooleanField("启用", default=True)
 
+    objects = CountyWideQuerySet.as_manager()
+
     class Meta:
         verbose_name = "积分项目"
         verbose_name_plural = verbose_name
@@ -293,6 +305,8 @@ class StarRule(models.Model):
     stars = models.PositiveSmallIntegerField("星级", unique=True)
     label = models.CharField("等级名称", max_length=20)
 
+    objects = CountyWideQuerySet.as_manager()
+
     class Meta:
         verbose_name = "星级标准"
         verbose_name_plural = verbose_name
@@ -320,6 +334,20 @@ class FlowRecord(models.Model):
         verbose_name = "流动记录"
         verbose_name_plural = verbose_name
         ordering = ["member_id", "start_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_on__isnull=True) | Q(end_on__gte=F("start_on")),
+                name="flowrecord_end_not_before_start",
+                violation_error_message="结束日期不能早于开始日期。",
+            ),
+            # A member is in one place at a time: at most one flow without an end.
+            models.UniqueConstraint(
+                fields=["member"],
+                condition=Q(end_on__isnull=True),
+                name="flowrecord_one_open_flow",
+                violation_error_message="该党员已有未结束的流动记录。",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.member} {self.direction} {self.place}"

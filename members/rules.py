@@ -91,3 +91,55 @@ def status_change_problem(
     if last_change and on < last_change:
         return f"变更日期不能早于上一次状态变更 {last_change}"
     return None
+
+
+# --- 流动党员 ------------------------------------------------------------------------------------------------------
+
+FLOW_DIRECTIONS = ("流出", "流入")
+# Statuses during which a member's flow goes on: contact lost (or membership suspended) while away is still away.
+FLOW_KEEPING_STATUSES = ("失联", "停止党籍")
+
+
+def flow_open_problems(
+    *,
+    status: str,
+    joined_on: dt.date,
+    direction: str,
+    place: str,
+    start_on: dt.date,
+    open_flow=None,
+    last_end: dt.date | None = None,
+    today: dt.date,
+) -> dict[str, str]:
+    """{field: reason} for a flow that may not be opened; `open_flow` is the member's flow without an end (if any),
+    `last_end` the latest end of the member's closed flows."""
+    if status in FINAL_STATUSES:
+        return {"member": f"党籍状态为“{status}”的档案不能登记流动。"}
+    problems: dict[str, str] = {}
+    if direction not in FLOW_DIRECTIONS:
+        problems["direction"] = "流动方向应为“流出”或“流入”。"
+    if not place.strip():
+        problems["place"] = "请填写流入地（流出到何处）。" if direction == "流出" else "请填写来源地（从何处流入）。"
+    if start_on > today:
+        problems["start_on"] = "开始日期不能晚于今天。"
+    elif start_on < joined_on:
+        problems["start_on"] = f"开始日期不能早于入党日期 {joined_on}。"
+    elif last_end and start_on < last_end:
+        problems["start_on"] = f"开始日期不能早于上一次流动的结束日期 {last_end}。"
+    if open_flow is not None:
+        problems["member"] = (
+            f"该党员已有未结束的流动（{open_flow.direction}，{open_flow.place}，自 {open_flow.start_on} 起），"
+            "请先结束该流动。"
+        )
+    return problems
+
+
+def flow_close_problems(*, start_on: dt.date, end_on: dt.date, ended_on: dt.date | None, today: dt.date) -> dict:
+    """{field: reason} for closing a flow that started on `start_on` (and perhaps already ended on `ended_on`)."""
+    if ended_on is not None:
+        return {"end_on": f"该流动已于 {ended_on} 结束。"}
+    if end_on > today:
+        return {"end_on": "结束日期不能晚于今天。"}
+    if end_on < start_on:
+        return {"end_on": f"结束日期不能早于流动的开始日期 {start_on}。"}
+    return {}

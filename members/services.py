@@ -14,6 +14,7 @@ from core.idnumber import IdNumberError, parse_id_number
 from core.scope import Action
 from organizations.services import ensure_in_scope
 
+from .flow import flow_follow_status
 from .models import Member, Membership, Person, StatusChange
 from .rules import FINAL_STATUSES, branch_problem, member_problems, status_change_problem
 
@@ -188,7 +189,8 @@ def member_transfer(*, actor, member: Member, to_branch, on, note: str = "") -> 
 
 @transaction.atomic
 def member_status_change(*, actor, member: Member, status: str, on, place: str = "", note: str = "") -> Member:
-    """Record a change of 党籍状态 (流出 with its destination, 失联 with the date contact was lost, 死亡 …)."""
+    """Record a change of 党籍状态 (流出 with its destination, 失联 with the date contact was lost, 死亡 …); the
+    member's flow records follow in the same transaction (members.flow.flow_follow_status)."""
     ensure_in_scope(actor, Action.CHANGE, member.branch)
     if status == member.status:
         raise ValidationError({"status": f"党籍状态已是“{status}”。"})
@@ -208,6 +210,7 @@ def member_status_change(*, actor, member: Member, status: str, on, place: str =
     member.updated_at = timezone.now()
     member.full_clean(exclude=["person", "branch"])
     member.save(update_fields=["status", "updated_at"])
+    flow_follow_status(actor=actor, member=member, status=status, on=on, place=place)
     audit_log(
         actor=actor,
         action="status_change",

@@ -13,6 +13,8 @@ urlpatterns = [
     path("<int:pk>/status/", views.MemberStatusView.as_view(), name="status"),
     path("<int:pk>/training/new/", views.TrainingCreateView.as_view(), name="training_create"),
     path("<int:pk>/points/new/", views.PointRecordCreateView.as_view(), name="point_create"),
+    path("<int:pk>/flows/new/", views.FlowOpenView.as_view(), name="flow_open"),
+    path("<int:pk>/flows/<int:flow_pk>/close/", views.FlowCloseView.as_view(), name="flow_close"),
     # 发展党员
     path("pipeline/", views.PipelineBoardView.as_view(), name="pipeline"),
     path("pipeline/new/", views.CandidateCreateView.as_view(), name="candidate_create"),

@@ -124,7 +124,10 @@ def overlapping_secretary_terms(terms) -> tuple | None:
 
 
 def _check_post(post: Post) -> None:
-    post.full_clean(exclude=["organization", "person"])
+    # The related rows are given, not typed in, so their existence is not checked again; the constraints are,
+    # including the unique one over organization and person, which full_clean skips when those are excluded.
+    post.full_clean(exclude=["organization", "person"], validate_constraints=False)
+    post.validate_constraints()
     if post.title != PostTitle.SECRETARY:
         return
     others = (

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 
-from core.audit import ACTION_LABELS, SOURCE_LABELS
+from core.audit import ACTION_LABELS, SOURCE_LABELS, audit_describe
 from core.exceptions import NotInScope
 from core.idnumber import IdNumberError
 from core.models import AuditEvent
@@ -139,58 +139,18 @@ class OrganizationListView(ScopedListView):
         return ctx
 
 
-def _format_value(field: str, value, parent_names: dict) -> str:
-    if value is None or value == "":
-        return "（空）"
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if field == "parent":
-        return parent_names.get(value, f"#{value}")
-    return str(value)
-
-
-def _audit_rows(actor, org: Organization) -> list[dict]:
-    """The latest changes of this organization, each with its changed fields in words."""
-    events = list(
-        AuditEvent.objects.filter(object_type=ORG_OBJECT_TYPE, object_id=str(org.pk)).order_by("-at", "-id")[
-            :AUDIT_LIMIT
-        ]
-    )
-    parent_ids = set()
-    for e in events:
-        for snap in (e.before or {}, e.after or {}):
-            if snap.get("parent"):
-                parent_ids.add(snap["parent"])
-    parent_names = dict(
-        selectors.organization_list(actor=actor).filter(pk__in=parent_ids).values_list("pk", "name")
-        if parent_ids
-        else []
-    )
-    rows = []
-    for e in events:
-        before, after = e.before or {}, e.after or {}
-        changes = []
-        if e.action in ("update", "move"):
-            for name in after:
-                if name == "path" or before.get(name) == after.get(name):
-                    continue
-                label = Organization._meta.get_field(name).verbose_name
-                changes.append(
-                    (
-                        label,
-                        _format_value(name, before.get(name), parent_names),
-                        _format_value(name, after.get(name), parent_names),
-                    )
-                )
-        rows.append(
-            {
-                "event": e,
-                "label": ACTION_LABELS.get(e.action, e.action),
-                "source": SOURCE_LABELS.get(e.source, e.source),
-                "changes": changes,
-            }
-        )
-    return rows
+def _audit_rows(org: Organization) -> list[dict]:
+    """The latest changes of this organization, each with its changed fields in words (the tree path left out)."""
+    events = AuditEvent.objects.filter(object_type=ORG_OBJECT_TYPE, object_id=str(org.pk)).order_by("-at", "-id")
+    return [
+        {
+            "event": e,
+            "label": ACTION_LABELS.get(e.action, e.action),
+            "source": SOURCE_LABELS.get(e.source, e.source),
+            "changes": [c for c in e.changes if c.field != "path"],
+        }
+        for e in audit_describe(events[:AUDIT_LIMIT])
+    ]
 
 
 class OrganizationDetailView(LoginRequiredMixin, View):
@@ -211,7 +171,7 @@ class OrganizationDetailView(LoginRequiredMixin, View):
             "domain_counts": [(d, counts["by_domain"][d]) for d in Domain.values if counts["by_domain"].get(d)],
             "current_posts": current,
             "past_posts": history,
-            "audit_rows": _audit_rows(user, org),
+            "audit_rows": _audit_rows(org),
             **tree_context(user, org, crumbs=crumbs),
         }
         return render(request, "organizations/detail.html", ctx)

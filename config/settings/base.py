@@ -70,9 +70,13 @@ DATABASES = {
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    # WAL lets readers (progress polling) proceed while an import writes.
+    # WAL lets readers (progress polling) proceed while an import writes. A 64 MiB page cache (the default is 2 MiB)
+    # keeps the indexes of a 100k-row import in memory instead of re-reading their pages for every random key.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", "timeout": 20}
+        {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536;",
+            "timeout": 20,
+        }
     )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -133,6 +137,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several choice sets are served under a field named `status`: each gets its own enum name.
+    "ENUM_NAME_OVERRIDES": {
+        "MemberStatusEnum": "members.choices.MemberStatus",
+        "LostContactStatusEnum": "members.choices.LostContactStatus",
+    },
 }
 
 # Celery: without a broker, tasks run in-process (eager) so `make run` needs nothing but Python.

@@ -84,7 +84,7 @@ def read_workbook(source, wanted: set[str]) -> dict[str, RawSheet]:
         start_row = (sheet.start[0] if sheet.start else 0) + 1
         rows: list[tuple[int, list]] = []
         for offset, values in enumerate(sheet.iter_rows()):
-            if all(v == "" or v is None for v in values):
+            if values.count("") + values.count(None) == len(values):  # a blank row
                 continue
             if len(rows) > max_rows:  # header + max_rows data rows
                 raise WorkbookError(f"工作表“{name}”超过 {max_rows} 行的上限，请拆分后分批导入")

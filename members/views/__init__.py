@@ -1,6 +1,8 @@
 """Member pages, one module per area of work; urls.py imports the views from here."""
 
 from .care import (
+    FlowCloseView,
+    FlowOpenView,
     LostContactDecideView,
     LostContactListView,
     LostContactResolveView,
@@ -35,6 +37,8 @@ __all__ = [
     "CandidateCreateView",
     "CandidateDetailView",
     "CandidateStepsView",
+    "FlowCloseView",
+    "FlowOpenView",
     "LostContactDecideView",
     "LostContactListView",
     "LostContactResolveView",

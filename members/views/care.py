@@ -1,4 +1,4 @@
-"""失联排查, points configuration and training coverage."""
+"""失联排查, 流动党员 on a member's file, points configuration and training coverage."""
 
 from __future__ import annotations
 
@@ -26,14 +26,17 @@ from .. import config_services
 from ..choices import ACTIVE_STATUSES, LostContactStatus, MemberStatus
 from ..contact import lost_contact_decide, lost_contact_resolve
 from ..filtersets import LostContactFilterSet
+from ..flow import flow_record_close, flow_record_open
 from ..forms import (
+    FlowCloseForm,
+    FlowOpenForm,
     LostContactDecisionForm,
     LostContactResolveForm,
     PointItemForm,
     StarRuleForm,
 )
-from ..models import LostContactCase, Member, PointItem, StarRule
-from .members import _pk, _selected_org, _share, _visible_ancestors, _year
+from ..models import FlowRecord, LostContactCase, Member, PointItem, StarRule
+from .members import _MemberStepView, _pk, _selected_org, _share, _visible_ancestors, _year
 
 PAGE_SIZE = 50
 AUDIT_LIMIT = 20
@@ -208,6 +211,74 @@ class LostContactResolveView(_LostContactStepView):
         data = form.cleaned_data
         lost_contact_resolve(actor=self.request.user, case=case, on=data["on"], note=data["note"].strip())
         return f"{case.member.person.name} 已恢复联系，党籍状态恢复为“正常”。"
+
+
+# --- 流动党员 (the 流动 tab of a member's file) ------------------------------------------------------------------
+
+
+class FlowOpenView(_MemberStepView):
+    """登记流出或流入 on a member's file (a change of 党籍状态 to 流出/流入 opens one by itself)."""
+
+    title = "登记流动"
+    tab = "flows"
+
+    def make_form(self, member, data=None):
+        return FlowOpenForm(data)
+
+    def apply(self, member, form) -> str | None:
+        data = form.cleaned_data
+        try:
+            flow = flow_record_open(
+                actor=self.request.user,
+                member=member,
+                direction=data["direction"],
+                place=data["place"],
+                start_on=data["start_on"],
+                contact=data["contact"],
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+            return None
+        return f"已登记 {member.person.name} {flow.start_on:%Y-%m-%d} 起{flow.direction}（{flow.place}）。"
+
+
+class FlowCloseView(_MemberStepView):
+    """结束流动: the member came back; only an open flow of a member the user may change (otherwise 404)."""
+
+    title = "结束流动"
+    tab = "flows"
+
+    def flow(self, member) -> FlowRecord:
+        flow = member.flows.filter(pk=_pk(self.kwargs["flow_pk"]), end_on__isnull=True).first()
+        if flow is None:
+            raise NotInScope()
+        return flow
+
+    def make_form(self, member, data=None):
+        return FlowCloseForm(data)
+
+    def context(self, member, form):
+        flow = self.flow(member)
+        return {
+            **super().context(member, form),
+            "heading": f"结束流动：{flow.direction} {flow.place}（{flow.start_on} 起）",
+        }
+
+    # The flow is looked up (or refused as 404) in context() and apply(), within the member the user may change.
+    def get(self, request, pk, flow_pk):
+        return super().get(request, pk)
+
+    def post(self, request, pk, flow_pk):
+        return super().post(request, pk)
+
+    def apply(self, member, form) -> str | None:
+        flow = self.flow(member)
+        try:
+            flow_record_close(actor=self.request.user, flow=flow, end_on=form.cleaned_data["end_on"])
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+            return None
+        return f"已结束 {member.person.name} 的{flow.direction}（{flow.place}），结束日期 {flow.end_on:%Y-%m-%d}。"
 
 
 # --- Points configuration (county organization department only) ---------------------------------------------------

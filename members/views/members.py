@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 
-from core.audit import ACTION_LABELS, diff
+from core.audit import ACTION_LABELS, audit_describe
 from core.exceptions import NotInScope
 from core.models import AuditEvent
 from core.scope import Action, in_scope, scope_paths
@@ -34,7 +34,7 @@ from ..forms import (
     TrainingRecordForm,
 )
 from ..models import Member
-from ..rules import age_on
+from ..rules import FINAL_STATUSES, age_on
 
 PAGE_SIZE = 50
 AUDIT_LIMIT = 20
@@ -192,10 +192,10 @@ class MemberListView(ScopedListView):
 # --- Detail -------------------------------------------------------------------------------------------------------
 
 
-def _audit_rows(member: Member, branch_names: dict[int, str]) -> list[dict]:
-    """The latest events of this file; branch ids in the values read as branch names."""
+def _audit_rows(member: Member) -> list[dict]:
+    """The latest events of this file, their values in words."""
     events = AuditEvent.objects.filter(object_type=MEMBER_OBJECT_TYPE, object_id=str(member.pk)).order_by("-at", "-id")
-    rows = []
+    kept = []
     previous = None
     # A transfer is logged once on each side (转出 and 转入, for the two townships); the file shows it once.
     for e in events[: AUDIT_LIMIT * 2]:
@@ -206,37 +206,26 @@ def _audit_rows(member: Member, branch_names: dict[int, str]) -> list[dict]:
         ):
             continue
         previous = e
-        values = []
-        # Transfers and status changes keep whole snapshots; the page shows what changed.
-        before, after = diff(e.before, e.after) if isinstance(e.before, dict) else (e.before, e.after)
-        for snap in (before, after):
-            if isinstance(snap, dict) and snap.get("branch") is not None:
-                snap = {**snap, "branch": branch_names.get(snap["branch"], f"#{snap['branch']}")}
-            values.append(snap)
-        rows.append(
-            {"event": e, "label": ACTION_LABELS.get(e.action, e.action), "before": values[0], "after": values[1]}
-        )
-    return rows[:AUDIT_LIMIT]
+        kept.append(e)
+    return [{"event": e, "label": ACTION_LABELS.get(e.action, e.action)} for e in audit_describe(kept[:AUDIT_LIMIT])]
 
 
 def _detail_context(request, member: Member, *, revealed: dict | None = None) -> dict:
     user = request.user
     memberships = list(member.memberships.select_related("branch").order_by("-start_on", "-id"))
     status_changes = list(member.status_changes.order_by("-changed_on", "-id"))
-    branch_names = {m.branch_id: f"{m.branch.name}（{m.branch.code}）" for m in memberships}
-    branch_names[member.branch_id] = f"{member.branch.name}（{member.branch.code}）"
     crumbs = _visible_ancestors(user, member.branch)
     tab = request.GET.get("tab")
     return {
         **_training_tab(member),
         **_points_tab(member, request.GET.get("year")),
-        "flows": list(member.flows.order_by("-start_on", "-id")),
+        **_flows_tab(member),
         "member": member,
         "person": member.person,
         "age": age_on(member.person.birth_date, timezone.localdate()),
         "memberships": memberships,
         "status_changes": status_changes,
-        "audit_rows": _audit_rows(member, branch_names),
+        "audit_rows": _audit_rows(member),
         "revealed": revealed,
         "can_change": in_scope(user, Action.CHANGE, member.branch.path),
         "can_reveal": in_scope(user, Action.VIEW_PERSONAL, member.branch.path),
@@ -269,6 +258,17 @@ def _training_tab(member: Member) -> dict:
         "trainings": trainings,
         "training_years": sorted(by_year.values(), key=lambda r: r["year"], reverse=True),
         "training_mismatches": sum(1 for t in trainings if t.certificate_mismatch),
+    }
+
+
+def _flows_tab(member: Member) -> dict:
+    """流动: the member's flows, newest first; the open one (at most one) can be ended, a new one opened if none."""
+    flows = list(member.flows.order_by("-start_on", "-id"))
+    open_flow = next((f for f in flows if f.end_on is None), None)
+    return {
+        "flows": flows,
+        "open_flow": open_flow,
+        "may_open_flow": open_flow is None and member.status not in FINAL_STATUSES,
     }
 
 

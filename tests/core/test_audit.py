@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import io
 
+import openpyxl
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from core.audit import diff, snapshot
@@ -15,6 +17,7 @@ from core.selectors import audit_event_list
 from core.xlsx.exporter import ExportRefused, export_write
 from core.xlsx.importer import workbook_import
 from members.models import Person
+from members.services import member_create, member_transfer
 from organizations.models import Organization, Post
 from organizations.services import (
     organization_create,
@@ -24,7 +27,7 @@ from organizations.services import (
     post_delete,
     post_update,
 )
-from tests.factories import PersonFactory, PostFactory
+from tests.factories import PersonFactory, PostFactory, id_number_for
 from tests.helpers import ORG_HEADERS, POST_HEADERS, org_row, workbook
 
 pytestmark = pytest.mark.django_db
@@ -256,3 +259,120 @@ def test_audit_page_filters_by_subtree_user_object_and_date(client, county, coun
     yesterday = (timezone.localdate() - dt.timedelta(days=1)).isoformat()
     page = client.get(f"{base}&date_to={yesterday}").content.decode()
     assert "没有符合条件的记录" in page
+
+
+AUDIT_URL = "/core/audit/"
+
+
+def _export_cells(client, query="") -> list[str]:
+    """The 变更前 and 变更后 cells of the audit workbook."""
+    response = client.get(f"{AUDIT_URL}?export=xlsx{query}")
+    assert response.status_code == 200
+    ws = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))["audit"]
+    headers = [c.value for c in ws[1]]
+    columns = [headers.index("变更前"), headers.index("变更后")]
+    return [row[i] or "" for row in ws.iter_rows(min_row=2, values_only=True) for i in columns]
+
+
+def test_foreign_keys_read_as_names_on_every_audit_page_and_in_the_export(client, county, county_admin):
+    """所在支部、上级组织、组织、人员 show the related row's name (and code), not its id."""
+    organization_move(actor=county_admin, organization=county.village_a1, new_parent=county.township_b)
+    post_create(
+        actor=county_admin,
+        organization=county.village_a2,
+        person=PersonFactory(name="张三"),
+        title="书记",
+        start_on=dt.date(2021, 1, 1),
+    )
+    member = member_create(
+        actor=county_admin,
+        name="李四",
+        id_number=id_number_for(41),
+        branch=county.village_a2,
+        category="正式党员",
+        joined_on=dt.date(2000, 7, 1),
+        full_member_on=dt.date(2001, 7, 1),
+    )
+    member_transfer(actor=county_admin, member=member, to_branch=county.village_b1, on=dt.date(2024, 3, 1))
+    client.force_login(county_admin)
+    expected = [
+        "上级组织：城关镇党委（C01）",
+        "上级组织：石门镇党委（C02）",
+        "组织：西街村党支部（C01002）",
+        "人员：张三",
+        "所在支部：西街村党支部（C01002）",
+        "所在支部：北山村党支部（C02001）",
+    ]
+    page = client.get(AUDIT_URL).content.decode()
+    for text in expected:
+        assert text in page
+    assert f"上级组织：{county.township_a.pk}" not in page and f"所在支部：{county.village_a2.pk}" not in page
+    cells = "\n".join(_export_cells(client))
+    for text in expected:
+        assert text in cells
+
+    org_page = client.get(reverse("organizations:detail", args=[county.village_a1.pk])).content.decode()
+    assert "城关镇党委（C01）" in org_page and "石门镇党委（C02）" in org_page
+    tab = client.get(reverse("members:detail", args=[member.pk]) + "?tab=audit").content.decode()
+    # The transfer is logged on both sides and shown once: what changed, from the old branch to the new.
+    assert tab.count("原：所在支部：西街村党支部（C01002）") == 1
+    assert "新：所在支部：北山村党支部（C02001）" in tab
+
+
+def test_a_deleted_target_reads_as_its_id(client, county, county_admin):
+    person = PersonFactory(name="王五")
+    post = post_create(
+        actor=county_admin, organization=county.village_a1, person=person, title="委员", start_on=dt.date(2021, 1, 1)
+    )
+    post_delete(actor=county_admin, post=post)
+    Person.objects.filter(pk=person.pk).delete()
+    client.force_login(county_admin)
+    page = client.get(f"{AUDIT_URL}?object_type=organizations.post").content.decode()
+    assert f"人员：#{person.pk}（已删除）" in page
+    assert "组织：东街村党支部（C01001）" in page and "王五" in page  # the object's own name was kept in the event
+    assert f"人员：#{person.pk}（已删除）" in "\n".join(_export_cells(client, "&object_type=organizations.post"))
+
+
+def _fk_events(county, start: int, n: int) -> None:
+    """Events start … start+n-1, whose values point at organizations, people and accounts (people of their own)."""
+    orgs = county.all()
+    events = []
+    for i in range(start, start + n):
+        old, new = PersonFactory(name=f"原任{i}"), PersonFactory(name=f"新任{i}")
+        org = orgs[i % len(orgs)]
+        kind = i % 3
+        object_type, before, after = [
+            ("organizations.post", {"organization": org.pk, "person": old.pk}, {"person": new.pk}),
+            ("members.member", {"branch": org.pk}, {"branch": orgs[(i + 1) % len(orgs)].pk}),
+            ("accounts.user", {"home_organization": None}, {"home_organization": org.pk}),
+        ][kind]
+        events.append(
+            AuditEvent(
+                actor_name="county_admin",
+                source="web",
+                action="update",
+                object_type=object_type,
+                object_id=str(1000 + i),
+                object_repr=f"对象{i}",
+                org_path=org.path,
+                before=before,
+                after=after,
+            )
+        )
+    AuditEvent.objects.bulk_create(events)
+
+
+def test_audit_page_queries_do_not_grow_with_the_events(client, county, county_admin, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    AuditEvent.objects.all().delete()
+    client.force_login(county_admin)
+    _fk_events(county, 0, 5)
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(AUDIT_URL).status_code == 200
+    _fk_events(county, 5, 45)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        page = client.get(AUDIT_URL).content.decode()
+    assert "人员：原任0" in page and "人员：新任0" in page and "人员：新任48" in page
+    assert "所在支部：东街村党支部（C01001）" in page and "所属组织：测试县委（C）" in page

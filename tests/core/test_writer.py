@@ -111,3 +111,26 @@ def test_templates_carry_the_public_headers(importer, headers):
     notes = wb["填写说明"]
     assert [c.value for c in notes[1]] == ["列名", "是否必填", "说明"]
     assert [row[0].value for row in notes.iter_rows(min_row=2)] == headers
+
+
+def test_reads_back_through_our_own_reader():
+    """What we write, calamine (the import's reader) reads: text, dates, numbers and blanks in their columns."""
+    from core.xlsx.reader import read_workbook
+
+    rows = [["  前后空格 ", dt.date(1900, 1, 1), None, 7, "=1+1"], ["a&b<c>", dt.date(2024, 2, 29), 1.5, None, "末列"]]
+    _, data = _write(["甲", "乙", "丙", "丁", "戊"], rows, sheet="members")
+    sheet = read_workbook(data, {"members"})["members"]
+    assert sheet.rows[0] == (1, ["甲", "乙", "丙", "丁", "戊"])
+    number, first = sheet.rows[1]
+    assert number == 2
+    assert first[0] == "  前后空格 " and first[2] in ("", None) and first[3] == 7 and first[4] == "=1+1"
+    assert first[1] in (dt.date(1900, 1, 1), dt.datetime(1900, 1, 1))  # the day before Excel's phantom 29 Feb 1900
+    assert sheet.rows[2][1][:3] == ["a&b<c>", dt.date(2024, 2, 29), 1.5]
+
+
+def test_control_characters_are_dropped_and_sheet_names_made_legal():
+    _, data = _write(["备注"], [["换\x00行\x07符\t号"]], sheet="2024/第[1]季度:汇总?超过三十一个字符的工作表名称会被截断")
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    (name,) = wb.sheetnames
+    assert len(name) <= 31 and not set(name) & set("[]:*?/\\")
+    assert wb[name].cell(row=2, column=1).value == "换行符\t号"

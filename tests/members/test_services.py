@@ -289,7 +289,12 @@ def test_member_status_change(county, township_admin, zhang):
     assert list(StatusChange.objects.values_list("member_id", "status", "changed_on", "place", "note")) == [
         (zhang.pk, "流出", D(2024, 5, 1), "广东省深圳市", "外出务工")
     ]
-    assert member_counts() == {**before, "status_changes": 1, "audit_events": before["audit_events"] + 1}
+    # 流出 also opens the flow record (members.flow), with its own audit event.
+    assert list(zhang.flows.values_list("direction", "place", "start_on", "end_on")) == [
+        ("流出", "广东省深圳市", D(2024, 5, 1), None)
+    ]
+    assert member_counts() == {**before, "status_changes": 1, "audit_events": before["audit_events"] + 2}
+    assert AuditEvent.objects.filter(object_type="members.flowrecord", action="create").count() == 1
     event = AuditEvent.objects.get(action="status_change")
     assert (event.actor_id, event.object_type, event.object_id, event.org_path) == (
         township_admin.pk,

@@ -216,6 +216,21 @@ def test_post_update_extending_into_an_overlap_refused(county):
         post_update(actor=None, post=first, end_on=None)
 
 
+def test_the_same_post_twice_refused(county):
+    """Same person, organization, title and start date: a ValidationError (not a database error) on create and edit."""
+    first = PostFactory(organization=county.village_a1, title="委员", start_on=dt.date(2021, 1, 1))
+    second = PostFactory(
+        organization=county.village_a1, person=first.person, title="委员", start_on=dt.date(2020, 1, 1)
+    )
+    with nothing_changed(), pytest.raises(ValidationError) as exc:
+        post_create(
+            actor=None, organization=county.village_a1, person=first.person, title="委员", start_on=dt.date(2021, 1, 1)
+        )
+    assert exc.value.messages == ["该人员在此组织同一日期已有相同职务。"]
+    with nothing_changed(), pytest.raises(ValidationError):
+        post_update(actor=None, post=second, start_on=dt.date(2021, 1, 1))
+
+
 def test_post_update_unknown_field_refused(county):
     post = PostFactory(organization=county.village_a1)
     with nothing_changed(), pytest.raises(ValueError):
