@@ -385,15 +385,13 @@ def members_export(actor, *, year=None, unmasked=False, queryset=None) -> Export
     )  # fmt: skip
 
     def rows():
-        for name, id_number, gender, ethnicity, birth, education, code, category, joined, full, status, phone in (
-            qs.iterator(chunk_size=5000)
-        ):
+        for values in qs.iterator(chunk_size=5000):
+            row = list(values)
             if unmasked:
-                id_number = crypto.decrypt(id_number)
-                phone = crypto.decrypt(phone) if phone else ""
-            yield [
-                name, id_number, gender, ethnicity or None, birth, education or None, code, category, joined, full,
-                status, phone or None,
-            ]  # fmt: skip
+                row[1] = crypto.decrypt(row[1])
+                row[11] = crypto.decrypt(row[11]) if row[11] else ""
+            for blank_is_none in (3, 5, 11):  # 民族, 学历, 手机号码: blank cells, not empty strings
+                row[blank_is_none] = row[blank_is_none] or None
+            yield row
 
     return ExportTable("members", [c.header for c in MEMBER_COLUMNS], rows(), "members.xlsx")

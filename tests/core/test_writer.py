@@ -129,7 +129,9 @@ def test_reads_back_through_our_own_reader():
 
 
 def test_control_characters_are_dropped_and_sheet_names_made_legal():
-    _, data = _write(["备注"], [["换\x00行\x07符\t号"]], sheet="2024/第[1]季度:汇总?超过三十一个字符的工作表名称会被截断")
+    _, data = _write(
+        ["备注"], [["换\x00行\x07符\t号"]], sheet="2024/第[1]季度:汇总?超过三十一个字符的工作表名称会被截断"
+    )
     wb = openpyxl.load_workbook(io.BytesIO(data))
     (name,) = wb.sheetnames
     assert len(name) <= 31 and not set(name) & set("[]:*?/\\")
