@@ -7,6 +7,11 @@ from typing import Any
 
 from django.db import models, transaction
 
+try:
+    from psycopg.copy import QueuedLibpqWriter
+except ImportError:  # psycopg is only needed where PostgreSQL is used
+    QueuedLibpqWriter = None
+
 # SQLite builds may allow as few as 32,766 bound variables in one statement; stay well below on every database.
 CHUNK = 5000
 
@@ -64,7 +69,10 @@ def bulk_insert(model: type[models.Model], fields: list[str], rows: Iterable[tup
     count = 0
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            # A worker thread sends the data (psycopg's queued writer), so the server ingests one batch while this
+            # thread formats the next, and `rows` may be a generator still encrypting: two cores at work, not one.
+            raw = cursor.cursor
+            with raw.copy(f"COPY {table} ({columns}) FROM STDIN", writer=QueuedLibpqWriter(raw)) as copy:
                 for row in prepared_rows:
                     copy.write_row(row)
                     count += 1

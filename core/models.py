@@ -24,7 +24,7 @@ class AuditEvent(models.Model):
     object_type = models.CharField("对象类型", max_length=64)
     object_id = models.CharField("对象编号", max_length=64)
     object_repr = models.CharField("对象", max_length=200)
-    org_path = PathField("所属组织路径", max_length=255, blank=True, db_index=True)
+    org_path = PathField("所属组织路径", max_length=255, blank=True)
     before = models.JSONField("变更前", null=True, blank=True)
     after = models.JSONField("变更后", null=True, blank=True)
     note = models.TextField("说明", blank=True)
@@ -37,7 +37,11 @@ class AuditEvent(models.Model):
         ordering = ["-at", "-id"]
         # An object's history is looked up by type and id together; a dozen distinct actions are not worth an
         # index. Fewer indexes keep a 100k-row import's audit insert cheap.
-        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object")]
+        # org_path is declared here, not with db_index, so PostgreSQL builds no LIKE twin: subtrees are ranges.
+        indexes = [
+            models.Index(fields=["object_type", "object_id"], name="audit_object"),
+            models.Index(fields=["org_path"], name="audit_org_path"),
+        ]
 
     def __str__(self):
         return f"{timezone.localtime(self.at):%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.object_repr}"

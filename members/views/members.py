@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -39,7 +40,7 @@ from ..rules import FINAL_STATUSES, age_on
 PAGE_SIZE = 50
 AUDIT_LIMIT = 20
 MEMBER_OBJECT_TYPE = "members.member"
-CURSOR_PARAMS = ("after", "before", "last", "page", "export")
+CURSOR_PARAMS = ("after", "before", "last", "page", "export", "count")
 DETAIL_TABS = ("info", "memberships", "status", "training", "points", "flows", "audit")
 STATUS_BADGES = {
     MemberStatus.NORMAL: "text-bg-success",
@@ -113,6 +114,13 @@ def keyset_page(queryset: QuerySet, params, size: int = PAGE_SIZE) -> KeysetPage
 # --- List ---------------------------------------------------------------------------------------------------------
 
 
+def _with(query, **params) -> str:
+    extended = query.copy()
+    for name, value in params.items():
+        extended[name] = value
+    return extended.urlencode()
+
+
 def _visible_ancestors(actor, org: Organization) -> list[Organization]:
     """The ancestors the actor may see (for the breadcrumb): a township's staff do not see the county above."""
     return [a for a in org_selectors.ancestors(org) if in_scope(actor, Action.VIEW, a.path)]
@@ -170,7 +178,7 @@ class MemberListView(ScopedListView):
             {
                 "page": page,
                 "object_list": page.rows,
-                "total": self.object_list.count(),
+                "count_query": _with(query, count="1"),
                 "base_query": query.urlencode(),
                 "export_query": export_query.urlencode(),
                 "selected": self.selected,
@@ -181,6 +189,16 @@ class MemberListView(ScopedListView):
             }
         )
         return ctx
+
+    def get(self, request, *args, **kwargs):
+        if request.GET.get("count") == "1":
+            return self.count_fragment()
+        return super().get(request, *args, **kwargs)
+
+    def count_fragment(self) -> HttpResponse:
+        """The exact number of members the filters match, fetched by the page after it has rendered (htmx): a
+        county-wide COUNT over a million files costs more than the whole page, so the page does not wait for it."""
+        return HttpResponse(f"{self.get_queryset().count():,}", content_type="text/plain; charset=utf-8")
 
     def _can_create(self) -> bool:
         user = self.request.user

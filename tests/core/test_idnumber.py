@@ -110,3 +110,12 @@ def test_make_id_number_builds_valid_numbers():
             info = parse_id_number(number)
             assert info.birth_date == dt.date(1988, 2, 29)
             assert info.gender == ("男" if male else "女")
+
+
+def test_full_width_digits_are_not_an_id_number():
+    # "１" passes str.isdigit(); an ID number is ASCII digits only (a full-width one would be stored as typed).
+    ascii_id = make_id_number("110105", dt.date(1980, 1, 1), 1, True)
+    full_width = "".join(chr(ord(c) + 0xFEE0) if c.isdigit() else c for c in ascii_id)
+    with pytest.raises(IdNumberError, match="前 17 位应为数字"):
+        parse_id_number(full_width)
+    assert parse_id_number(ascii_id).number == ascii_id

@@ -119,15 +119,16 @@ def test_good_file_creates_person_member_and_one_membership_per_row(county, coun
         ("李强", "C02001", D(2010, 7, 1), None, "建档"),
         ("王芳", "C01002", D(2024, 7, 1), None, "建档"),
     ]
-    # one audit event per person and per member file, the member's with masked numbers only
+    # One audit event a row: the member file's, naming its person and saying the person was registered with it
+    # (masked numbers only).
     events = AuditEvent.objects.filter(actor=county_admin)
     assert sorted(events.values_list("action", "object_type", "object_repr")) == sorted(
-        [("create", "members.person", n) for n in ("张伟", "王芳", "李强")]
-        + [("create", "members.member", n) for n in ("张伟", "王芳", "李强")]
+        [("create", "members.member", n) for n in ("张伟", "王芳", "李强")]
     )
     member_event = events.get(object_type="members.member", object_repr="张伟")
     assert member_event.object_id == str(zhang.pk) and member_event.org_path == county.village_a1.path
     assert member_event.after == {
+        "person": zhang.person_id,
         "branch": county.village_a1.pk,
         "category": "正式党员",
         "status": "正常",
@@ -139,6 +140,7 @@ def test_good_file_creates_person_member_and_one_membership_per_row(county, coun
         "address": "",
         "phone_masked": "138****1234",
     }
+    assert member_event.note == f"同时登记人员（身份证号 {zhang.person.id_number_masked}）"
     for event in events:
         assert ZHANG_WEI not in str(event.after) and PHONE not in str(event.after)
 
@@ -155,6 +157,7 @@ def test_a_person_already_known_gets_a_member_file(county):
     assert Person.objects.count() == 1
     assert Member.objects.get().person_id == person.pk
     assert not AuditEvent.objects.filter(object_type="members.person").exists()
+    assert AuditEvent.objects.get(object_type="members.member").note == ""  # the person was known already
 
 
 def test_id_and_phone_encrypted_at_rest(county):

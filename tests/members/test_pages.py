@@ -34,6 +34,7 @@ from members.development import (
 from members.models import (
     Candidate,
     LostContactCase,
+    Member,
     PointItem,
     PointRecord,
     StarRule,
@@ -572,3 +573,20 @@ def test_candidate_buttons_only_with_change(client, world, leader, secretary):
         reverse("members:candidate_create")
         not in login(client, leader).get(reverse("members:pipeline")).content.decode()
     )
+
+
+def test_member_total_comes_after_the_page_with_the_same_scope_and_filters(client, world, county_admin, sibling_admin):
+    """The list renders without counting (a county-wide COUNT on a million files is slower than the page); the exact
+    number comes from ?count=1, which the page asks for once it has loaded, with the filters it shows."""
+    url = reverse("members:list")
+    Member.objects.filter(pk=world.member_b.pk).update(status="失联")
+    page = login(client, county_admin).get(url + "?status=正常").content.decode()
+    assert 'hx-get="?status=%E6%AD%A3%E5%B8%B8&amp;count=1"' in page
+    everyone = Member.objects.count()
+    normal = Member.objects.filter(status="正常").count()
+    assert everyone > normal > 0
+    assert client.get(url + "?count=1").content.decode() == f"{everyone:,}"
+    assert client.get(url + "?status=正常&count=1").content.decode() == f"{normal:,}"
+    theirs = Member.objects.filter(branch__path__startswith=world.county.township_b.path).count()
+    assert 0 < theirs < everyone
+    assert login(client, sibling_admin).get(url + "?count=1").content.decode() == f"{theirs:,}"
