@@ -290,3 +290,43 @@ def test_rolled_back_savepoint_leaves_nothing(county):
         raise _Abort
     assert AuditEvent.objects.count() == old
     assert not AuditEvent.objects.filter(object_type="t").exists()
+
+
+# --- reserve_ids / Prepared -----------------------------------------------------------------------------------------
+
+
+def _event_row(pk: int, note: str) -> tuple:
+    return (pk, CREATED, None, "系统", "system", None, "create", "core.job", str(pk), note, "", None, None, note)
+
+
+def test_reserved_ids_follow_the_highest_ever_used_and_take_the_rows():
+    first = AuditEvent.objects.create(action="create", object_type="core.job", object_id="1", object_repr="a")
+    last = AuditEvent.objects.create(action="create", object_type="core.job", object_id="2", object_repr="b")
+    highest = last.pk
+    last.delete()  # the highest id is gone: it must not be handed out again
+    ids = core.bulk.reserve_ids(AuditEvent, 3)
+    assert len(ids) == 3 and ids == sorted(ids) and len(set(ids)) == 3
+    assert min(ids) > highest > first.pk
+    with transaction.atomic():
+        assert bulk_insert(AuditEvent, ["id", *AUDIT_COLUMNS], [_event_row(pk, f"r{pk}") for pk in ids]) == 3
+    assert list(AuditEvent.objects.filter(pk__in=ids).order_by("pk").values_list("note", flat=True)) == [
+        f"r{pk}" for pk in ids
+    ]
+    # The next ids come after the explicit ones, from the ORM as from reserve_ids.
+    orm = AuditEvent.objects.create(action="create", object_type="core.job", object_id="3", object_repr="c")
+    assert orm.pk > max(ids)
+    assert min(core.bulk.reserve_ids(AuditEvent, 1)) > orm.pk
+    assert core.bulk.reserve_ids(AuditEvent, 0) == []
+
+
+def test_prepared_values_go_in_as_given():
+    """A Prepared JSON text is stored as JSON (the ORM reads a dict back), not as a JSON string holding JSON."""
+    from core.bulk import Prepared
+
+    (pk,) = core.bulk.reserve_ids(AuditEvent, 1)
+    row = list(_event_row(pk, "p"))
+    row[AUDIT_COLUMNS.index("after") + 1] = Prepared('{"姓名": "张三", "n": 1}')
+    bulk_insert(AuditEvent, ["id", *AUDIT_COLUMNS], [tuple(row)])
+    event = AuditEvent.objects.get(pk=pk)
+    assert event.after == {"姓名": "张三", "n": 1} and event.before is None
+    assert AuditEvent.objects.filter(pk=pk, after__n=1).exists()
