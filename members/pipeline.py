@@ -30,6 +30,29 @@ class Dates:
     extension_months: int = 0
 
 
+def dates_of(candidate) -> Dates:
+    """The dates of a Candidate row (or anything with its fields), as the checks below read them."""
+    return Dates(
+        applied_on=candidate.applied_on,
+        talked_on=candidate.talked_on,
+        activist_on=candidate.activist_on,
+        target_on=candidate.target_on,
+        training_hours=float(candidate.training_hours) if candidate.training_hours is not None else None,
+        admitted_on=candidate.admitted_on,
+        approved_on=candidate.approved_on,
+        full_on=candidate.full_on,
+        extension_months=candidate.extension_months,
+    )
+
+
+def candidate_problems(candidate, *, today: dt.date, report_dates: list[dt.date] | None = None) -> list[str]:
+    """The board's checks for one candidate; the thought reports come from `candidate.person.thought_reports`
+    (prefetch them for a list) unless given."""
+    if report_dates is None:
+        report_dates = [r.submitted_on for r in candidate.person.thought_reports.all()]
+    return pipeline_problems(dates_of(candidate), today=today, report_dates=report_dates)
+
+
 def quarter_of(day: dt.date) -> tuple[int, int]:
     return day.year, (day.month - 1) // 3 + 1
 

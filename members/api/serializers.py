@@ -15,7 +15,7 @@ from core.scope import Action
 from organizations.api.serializers import OrganizationBriefSerializer, PersonBriefSerializer
 from organizations.models import Organization
 
-from .. import contact, development, services
+from .. import contact, development, pipeline, services
 from ..choices import DevelopmentStage, Education, Gender, LostContactStatus, MemberCategory, MemberStatus
 from ..models import (
     Candidate,
@@ -27,7 +27,6 @@ from ..models import (
     ThoughtReport,
     TrainingRecord,
 )
-from ..pipeline import Dates, pipeline_problems
 
 
 class MemberSerializer(serializers.ModelSerializer):
@@ -175,19 +174,7 @@ EXTENSION_MONTHS = [(0, "不延长"), *[(m, f"{m} 个月") for m in range(6, 13)
 
 def candidate_problems(c: Candidate, *, today) -> list[str]:
     """The time-limit checks of the board (members.pipeline) for one person; the reports come prefetched."""
-    dates = Dates(
-        applied_on=c.applied_on,
-        talked_on=c.talked_on,
-        activist_on=c.activist_on,
-        target_on=c.target_on,
-        training_hours=float(c.training_hours) if c.training_hours is not None else None,
-        admitted_on=c.admitted_on,
-        approved_on=c.approved_on,
-        full_on=c.full_on,
-        extension_months=c.extension_months,
-    )
-    reports = [r.submitted_on for r in c.person.thought_reports.all()]
-    return pipeline_problems(dates, today=today, report_dates=reports)
+    return pipeline.candidate_problems(c, today=today)
 
 
 class CandidateSerializer(serializers.ModelSerializer):

@@ -37,8 +37,7 @@ from ..pipeline import (
     MIN_TRAINING_HOURS,
     PROBATION,
     TALK_WITHIN,
-    Dates,
-    pipeline_problems,
+    candidate_problems,
 )
 from ..rules import age_on
 from .members import _branch_for, _can_change_somewhere, _pk, _selected_org, _service_errors, _visible_ancestors
@@ -92,18 +91,7 @@ def _candidate_get_for(actor, pk, action: str = Action.VIEW) -> Candidate:
 
 def _candidate_problems(c: Candidate, report_dates: list[dt.date]) -> list[str]:
     """The same checks the board runs (members.pipeline), for one person."""
-    dates = Dates(
-        applied_on=c.applied_on,
-        talked_on=c.talked_on,
-        activist_on=c.activist_on,
-        target_on=c.target_on,
-        training_hours=float(c.training_hours) if c.training_hours is not None else None,
-        admitted_on=c.admitted_on,
-        approved_on=c.approved_on,
-        full_on=c.full_on,
-        extension_months=c.extension_months,
-    )
-    return pipeline_problems(dates, today=timezone.localdate(), report_dates=report_dates)
+    return candidate_problems(c, today=timezone.localdate(), report_dates=report_dates)
 
 
 def _prefill_branch(request, refusal: str) -> Organization | None:
