@@ -47,7 +47,7 @@ def bulk_insert(model: type[models.Model], fields: list[str], rows: Iterable[tup
     connection = transaction.get_connection()
     meta = model._meta
     field_objs = [meta.get_field(name) for name in fields]
-    preparers = [None if isinstance(f, _PLAIN) else _preparer(f, connection) for f in field_objs]
+    preparers = [None if _is_plain(f) else _preparer(f, connection) for f in field_objs]
     qn = connection.ops.quote_name
     table = qn(meta.db_table)
     columns = ", ".join(qn(f.column) for f in field_objs)
@@ -82,6 +82,15 @@ def bulk_insert(model: type[models.Model], fields: list[str], rows: Iterable[tup
                 cursor.executemany(sql, batch)
                 count += len(batch)
     return count
+
+
+def _is_plain(field: models.Field) -> bool:
+    # A date needs no conversion either: psycopg takes it as is, and the adapter Django registers with sqlite3 writes
+    # date.isoformat(), exactly what DateField would have stored. Not so a datetime (aware → UTC text), and
+    # DateTimeField is a DateField subclass. Callers pass dates, not datetimes, for date columns.
+    if isinstance(field, models.DateField):
+        return not isinstance(field, models.DateTimeField)
+    return isinstance(field, _PLAIN)
 
 
 class Prepared:

@@ -189,16 +189,10 @@ class MemberSheet(SheetImporter):
                 ctx.problem(sheet, row.number, PROBLEM_COLUMNS[name], reason)
             if problems or not ok:
                 continue
-            values = {
-                **v,
-                "status": v["status"] or MemberStatus.NORMAL,
-                "branch": branch,
-                "digest": digest,
-                "info": info,
-                "ethnicity": v["ethnicity"],
-                "education": v["education"],
-                "person": person,
-            }
+            # The parsed row becomes the plan's record of it (no copy: a hundred thousand of them).
+            values = v
+            values.update(status=v["status"] or MemberStatus.NORMAL, branch=branch, digest=digest, info=info,
+                          person=person)  # fmt: skip
             if member is None:
                 if person is None:
                     plan.new_persons.append(values)
