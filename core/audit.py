@@ -51,6 +51,7 @@ OBJECT_TYPES = {
     "members.thoughtreport": "思想汇报",
     "members.trainingrecord": "培训记录",
     "members.pointrecord": "积分记录",
+    "members.flowrecord": "流动记录",
     "members.pointitem": "积分项目",
     "members.starrule": "星级标准",
     "members.lostcontactcase": "失联排查",
@@ -129,8 +130,16 @@ AUDIT_COLUMNS = [
 
 def _json(value) -> Prepared | None:
     """Serialized once here as Django would (ASCII escapes: SQLite's JSON paths match keys as stored), not per row by
-    the field in bulk_insert: an import writes a hundred thousand of these."""
-    return None if value is None else Prepared(json.dumps(value))
+    the field in bulk_insert: an import writes a hundred thousand of these. A caller whose rows share one value may
+    serialize it once itself (audit_json) and pass the Prepared."""
+    if value is None or type(value) is Prepared:
+        return value
+    return Prepared(json.dumps(value))
+
+
+def audit_json(value) -> Prepared:
+    """`value` serialized for AuditBatch.add once, for a batch whose rows repeat it."""
+    return Prepared(json.dumps(value))
 
 
 class AuditBatch:

@@ -589,6 +589,7 @@ class DemoMembersResult:
     transfers_present: int = 0
     status_changes_added: int = 0
     status_changes_present: int = 0
+    demo: DemoMembers | None = field(default=None, repr=False)  # the rows imported, for members.demo_activity
 
     def summary_lines(self) -> list[str]:
         return [
@@ -654,7 +655,7 @@ def build_demo_members() -> DemoMembersResult:
     report = rows_import(sheets=demo.sheets(applied), actor=None)
     if not report.ok:
         raise DemoError("演示党员数据导入失败：\n" + "\n".join(str(p) for p in report.problems[:50]))
-    result = DemoMembersResult(report=report)
+    result = DemoMembersResult(report=report, demo=demo)
     pending = []
     seen: dict[str, int] = {}
     for event in demo.events:

@@ -20,7 +20,7 @@ from organizations.services import ensure_in_scope
 from .choices import DevelopmentStage, MemberCategory
 from .models import Candidate, Member, PointItem, PointRecord, StarRule, ThoughtReport, TrainingRecord
 from .pipeline import Dates, pipeline_problems
-from .rules import star_for
+from .rules import point_record_problems, star_for, training_problems
 from .services import member_create, member_update, person_get_or_create
 
 STEP_FIELDS = (
@@ -186,6 +186,7 @@ def _member_file_follow(*, actor, before: Candidate, after: Candidate) -> Member
 def thought_report_add(
     *, actor, candidate: Candidate, submitted_on: dt.date, text: str, title: str = ""
 ) -> ThoughtReport:
+    """A 思想汇报 handed in by someone in the pipeline, kept as text for the nightly duplicate check."""
     ensure_in_scope(actor, Action.CHANGE, candidate.branch)
     if submitted_on > timezone.localdate():
         raise ValidationError({"submitted_on": "提交日期不能晚于今天"})
@@ -231,12 +232,8 @@ def training_record_add(
         certificate_start_on=certificate_start_on,
         certificate_end_on=certificate_end_on,
     )
-    if end_on < start_on:
-        raise ValidationError({"end_on": "结束日期不能早于开始日期。"})
-    if start_on > timezone.localdate():
-        raise ValidationError({"start_on": "开始日期不能晚于今天。"})
-    if hours is None or hours <= 0:
-        raise ValidationError({"hours": "学时应大于 0。"})
+    if problems := training_problems(start_on=start_on, end_on=end_on, hours=hours, today=timezone.localdate()):
+        raise ValidationError(problems)
     record.full_clean(exclude=["member"])
     record.save()
     audit_log(
@@ -253,15 +250,18 @@ def training_record_add(
 
 @transaction.atomic
 def point_record_add(*, actor, member: Member, item: PointItem, year: int, recorded_on, note: str = "") -> PointRecord:
+    """Points a member earned or lost for one item in `year` (the item's points, as configured that day)."""
     ensure_in_scope(actor, Action.CHANGE, member.branch)
-    if not item.is_active:
-        raise ValidationError({"item": f"积分项目“{item.name}”已停用。"})
-    if recorded_on.year != year:
-        raise ValidationError({"recorded_on": f"记录日期应在 {year} 年内。"})
-    if recorded_on > timezone.localdate():
-        raise ValidationError({"recorded_on": "记录日期不能晚于今天。"})
-    if recorded_on < member.joined_on:
-        raise ValidationError({"recorded_on": f"记录日期不能早于入党日期 {member.joined_on}。"})
+    problems = point_record_problems(
+        item_name=item.name,
+        item_active=item.is_active,
+        year=year,
+        recorded_on=recorded_on,
+        joined_on=member.joined_on,
+        today=timezone.localdate(),
+    )
+    if problems:
+        raise ValidationError(problems)
     record = PointRecord.objects.create(
         member=member, item=item, year=year, points=item.points, recorded_on=recorded_on, note=note
     )

@@ -67,6 +67,36 @@ def star_for(total, rules) -> tuple[int, str]:
     return best
 
 
+def training_problems(*, start_on: dt.date, end_on: dt.date, hours, today: dt.date) -> dict[str, str]:
+    """{field: reason} for a 培训台账 entry that may not be recorded (a certificate's own dates are kept as they are:
+    they are evidence, and the nightly check reports those that differ)."""
+    problems: dict[str, str] = {}
+    if end_on < start_on:
+        problems["end_on"] = "结束日期不能早于开始日期。"
+    if start_on > today:
+        problems["start_on"] = "开始日期不能晚于今天。"
+    if hours is None or hours <= 0:
+        problems["hours"] = "学时应大于 0。"
+    return problems
+
+
+def point_record_problems(
+    *, item_name: str, item_active: bool, year: int, recorded_on: dt.date, joined_on: dt.date, today: dt.date
+) -> dict[str, str]:
+    """{field: reason} for a points record that may not be made: the item in use, the date in the year, not in the
+    future and not before the member joined."""
+    problems: dict[str, str] = {}
+    if not item_active:
+        problems["item"] = f"积分项目“{item_name}”已停用。"
+    if recorded_on.year != year:
+        problems["recorded_on"] = f"记录日期应在 {year} 年内。"
+    elif recorded_on > today:
+        problems["recorded_on"] = "记录日期不能晚于今天。"
+    elif recorded_on < joined_on:
+        problems["recorded_on"] = f"记录日期不能早于入党日期 {joined_on}。"
+    return problems
+
+
 # Member files live in branches (党支部) and general branches (党总支); committees hold them through their branches.
 MEMBER_HOLDING_KINDS = ("党支部", "党总支")
 # Statuses that end a file for good: no further change of status or transfer is recorded after them.

@@ -1,21 +1,41 @@
-"""`manage.py seed_demo` builds the demo county 青山县 (idempotent), `--if-empty` leaves a used database alone, and
-`manage.py demo_logins` lists the demo accounts.
+"""`manage.py seed_demo` builds the demo county 青山县 with its members' party life (idempotent), `--if-empty` leaves a
+used database alone, and `manage.py demo_logins` lists the demo accounts.
 
-Building the county imports some 500 organizations and 1,700 posts, so this module keeps to three tests, each run
-once per pass (SQLite, then PostgreSQL), with nothing parametrized.
+Building the county imports some 500 organizations, 1,700 posts and 15,000 members and records their pipeline,
+training, points and flows, so this module keeps to three tests, each run once per pass (SQLite, then PostgreSQL),
+with nothing parametrized: the first looks at what one run builds, the second at what a second run adds.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+from collections import Counter
 
 import pytest
 from django.core.management import call_command
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
+from django.utils import timezone
 
 from accounts.models import User
 from core.models import AuditEvent
-from members.models import Member, Membership, Person, StatusChange
+from members.choices import ACTIVE_STATUSES, DevelopmentStage, MemberCategory
+from members.demo_activity import DEFAULT_POINT_ITEMS
+from members.development import member_points, pipeline_board
+from members.models import (
+    Candidate,
+    FlowRecord,
+    Member,
+    Membership,
+    Person,
+    PointItem,
+    PointRecord,
+    StatusChange,
+    ThoughtReport,
+    TrainingRecord,
+)
+from members.views.care import training_coverage
+from organizations.demo import DEMO_BRANCH, DEMO_TODAY
 from organizations.models import Organization, Post
 
 pytestmark = pytest.mark.django_db
@@ -47,7 +67,125 @@ def _counts() -> dict[str, int]:
         "members": Member.objects.count(),
         "memberships": Membership.objects.count(),
         "status_changes": StatusChange.objects.count(),
+        "candidates": Candidate.objects.count(),
+        "thought_reports": ThoughtReport.objects.count(),
+        "flows": FlowRecord.objects.count(),
+        "trainings": TrainingRecord.objects.count(),
+        "point_items": PointItem.objects.count(),
+        "points": PointRecord.objects.count(),
     }
+
+
+def _sentences(text: str) -> set[str]:
+    """A thought report's sentences, without the signature (name and date) at its foot."""
+    body = text.rpartition("汇报人：")[0] or text
+    return {s for s in body.replace("\n", "").split("。") if s}
+
+
+def _near_duplicates(reports) -> list[tuple]:
+    """Pairs of reports by different people of one township and quarter that share most of their sentences."""
+    groups: dict[tuple, list] = {}
+    for r in reports:
+        groups.setdefault((r.branch.path[:8], r.submitted_on.year, (r.submitted_on.month - 1) // 3), []).append(r)
+    pairs = []
+    for group in groups.values():
+        texts = [(r, _sentences(r.text)) for r in group]
+        for i, (a, sa) in enumerate(texts):
+            for b, sb in texts[i + 1 :]:
+                if a.person_id != b.person_id and len(sa & sb) / len(sa | sb) >= 0.7:
+                    pairs.append((a, b))
+    return pairs
+
+
+def _assert_demo_activity(admin: User) -> None:
+    """What the first run records besides the files: the pipeline, thought reports, training, points and flows."""
+    # The pipeline: every stage, most village, community and organ branches with 1–4 people, the demo branch with
+    # one at every stage, and a member file for each one admitted.
+    stages = Counter(Candidate.objects.values_list("stage", flat=True))
+    assert 300 <= sum(stages.values()) <= 800, stages
+    assert all(stages[s] >= 15 for s in DevelopmentStage.values if s != DevelopmentStage.FULL), stages
+    assert 5 <= stages[DevelopmentStage.FULL] <= 60, stages
+    assert set(Candidate.objects.filter(branch__code=DEMO_BRANCH).values_list("stage", flat=True)) == set(
+        DevelopmentStage.values
+    )
+    per_branch = Counter(Candidate.objects.exclude(branch__code=DEMO_BRANCH).values_list("branch__domain", "branch"))
+    assert max(per_branch.values()) <= 4
+    for domain in ("农村", "社区", "机关"):
+        branches = Organization.objects.filter(kind="党支部", domain=domain).count()
+        assert sum(1 for d, _ in per_branch if d == domain) >= 0.5 * branches, domain
+    admitted = Candidate.objects.filter(admitted_on__isnull=False).select_related("person__member")
+    assert admitted.count() == stages[DevelopmentStage.PROBATIONARY] + stages[DevelopmentStage.FULL]
+    for c in admitted:
+        file = c.person.member
+        assert (file.joined_on, file.branch_id) == (c.admitted_on, c.branch_id)
+        assert file.category == (MemberCategory.FULL if c.full_on else MemberCategory.PROBATIONARY)
+        assert file.full_member_on == c.full_on
+
+    # Thought reports once a quarter, and the board shows a realistic handful of problems on the demo's "today".
+    reports = ThoughtReport.objects.select_related("branch")
+    assert 1000 <= reports.count() <= 4000
+    cultivated = Candidate.objects.filter(activist_on__isnull=False).annotate(n=Count("person__thought_reports"))
+    assert all(c.n >= 1 for c in cultivated)
+    assert not ThoughtReport.objects.filter(submitted_on__gt=timezone.localdate()).exists()
+    board = pipeline_board(actor=admin, today=DEMO_TODAY)
+    assert len(board) == sum(stages.values()) - stages[DevelopmentStage.FULL]
+    troubled = [problems for _, problems in board if problems]
+    assert 0.03 * len(board) <= len(troubled) <= 0.3 * len(board), len(troubled)
+    kinds = "\n".join(p for problems in troubled for p in problems)
+    for kind in ("谈话晚于申请后一个月", "积极分子培养不满一年即列为发展对象", "培养期间缺少思想汇报"):
+        assert kind in kinds, kind
+    # A few nearly identical reports of two activists of one township, for the nightly duplicate check to find.
+    pairs = _near_duplicates(reports)
+    assert 3 <= len(pairs) <= 8, len(pairs)
+    for a, b in pairs:
+        assert {a.person.candidate.stage, b.person.candidate.stage} == {DevelopmentStage.ACTIVIST}
+
+    # Training: a good share of members over the last two years, in every township; a few certificate mismatches.
+    trainings = TrainingRecord.objects.all()
+    assert 15_000 <= trainings.count() <= 40_000
+    assert trainings.filter(Q(hours__lt=4) | Q(hours__gt=32) | Q(end_on__lt=F("start_on"))).count() == 0
+    assert trainings.filter(start_on__lt=dt.date(2024, 7, 1)).count() == 0
+    assert 5 <= sum(1 for t in trainings.exclude(certificate_start_on=None) if t.certificate_mismatch) <= 100
+    assert {"县委组织部", "县委党校", "石门镇党委"} <= set(trainings.values_list("organizer", flat=True))
+    for township in Organization.objects.filter(depth=2):
+        for year in (DEMO_TODAY.year - 1, DEMO_TODAY.year):
+            rows = training_coverage(actor=admin, organization=township, year=year)
+            assert sum(r["trained"] for r in rows) > 0, (township.name, year)
+    active = Member.objects.filter(status__in=ACTIVE_STATUSES)
+    trained = active.filter(trainings__isnull=False).distinct().count()
+    assert 0.5 * active.count() <= trained <= 0.9 * active.count()
+
+    # Points: the default items, most members in both years, the finished year over every star level.
+    assert sorted(PointItem.objects.values_list("name", flat=True)) == sorted(n for n, _ in DEFAULT_POINT_ITEMS)
+    for year, labels in ((DEMO_TODAY.year - 1, 5), (DEMO_TODAY.year, 3)):
+        stars = member_points(members=Member.objects.all(), year=year)
+        assert len(stars) >= 0.8 * active.count(), year
+        spread = Counter(label for _, _, label in stars.values())
+        assert len(spread) >= labels, (year, spread)
+        assert max(spread.values()) <= 0.75 * len(stars), (year, spread)
+    assert not PointRecord.objects.exclude(points=F("item__points")).exists()
+    assert not PointRecord.objects.filter(recorded_on__lt=F("member__joined_on")).exists()
+
+    # Flows: every member away (流出/流入) has exactly one open flow, that way, since they joined.
+    away = Member.objects.filter(status__in=["流出", "流入"]).annotate(
+        open=Count("flows", filter=Q(flows__end_on__isnull=True)),
+        same_way=Count("flows", filter=Q(flows__end_on__isnull=True, flows__direction=F("status"))),
+    )
+    assert away.count() >= 600
+    assert [m.pk for m in away if (m.open, m.same_way) != (1, 1)] == []
+    assert not FlowRecord.objects.filter(Q(start_on__lt=F("member__joined_on")) | Q(place="")).exists()
+
+    # One audit event per row written in bulk, filed under the member's branch.
+    for model, label in ((TrainingRecord, "trainingrecord"), (PointRecord, "pointrecord"), (FlowRecord, "flowrecord")):
+        events = AuditEvent.objects.filter(object_type=f"members.{label}", action="create")
+        assert events.count() == model.objects.count(), label
+    sample = TrainingRecord.objects.select_related("member__branch").order_by("pk")[::997]
+    events = dict(
+        AuditEvent.objects.filter(
+            object_type="members.trainingrecord", object_id__in=[str(t.pk) for t in sample]
+        ).values_list("object_id", "org_path")
+    )
+    assert {str(t.pk): t.member.branch.path for t in sample} == events
 
 
 def test_seed_demo_builds_the_county_and_demo_logins_lists_it():
@@ -90,6 +228,7 @@ def test_seed_demo_builds_the_county_and_demo_logins_lists_it():
         "inspector",
     }
     assert set(AuditEvent.objects.values_list("source", flat=True)) == {"command"}
+    _assert_demo_activity(users["admin"])
 
     listing = _run("demo_logins")
     assert listing[0] == "演示账号："
@@ -107,6 +246,11 @@ def test_second_run_changes_nothing():
     before = _counts()
     assert before["organizations"] >= 400 and before["users"] == 5
     assert 14_000 <= before["members"] <= 17_000  # the issue asks for ~15,000 members
+    assert before["candidates"] and before["thought_reports"] and before["trainings"] and before["points"]
+    away = Member.objects.filter(status__in=["流出", "流入"]).count()
+    admitted = Candidate.objects.filter(
+        admitted_on__isnull=False
+    ).count()  # files opened by the pipeline, not the sheet
     tree = list(Organization.objects.order_by("code").values_list("code", "path", "name", "parent__code"))
     passwords = dict(User.objects.values_list("username", "password"))
 
@@ -118,9 +262,15 @@ def test_second_run_changes_nothing():
     assert lines == [
         f"组织: 已新增 0 行，已更新 0 行，未变 {before['organizations']} 行",
         f"职务: 已新增 0 行，已更新 0 行，未变 {before['posts']} 行",
-        f"党员: 已新增 0 行，已更新 0 行，未变 {before['members']} 行",
+        f"党员: 已新增 0 行，已更新 0 行，未变 {before['members'] - admitted} 行",
         f"组织关系转接: 已新增 0 次，已有 {before['memberships'] - before['members']} 次",
         f"党籍状态变更: 已新增 0 次，已有 {before['status_changes']} 次",
+        f"发展党员: 已新增 0 名，已有 {before['candidates']} 名",
+        f"思想汇报: 已新增 0 份，已有 {before['thought_reports']} 份",
+        f"流动党员: 已新增 0 条流动记录，已有 {away} 条",
+        f"培训台账: 已新增 0 条，已有 {before['trainings']} 条",
+        f"积分项目: 已新增 0 项，已有 {before['point_items']} 项",
+        f"积分记录: 已新增 0 条，已有 {before['points']} 条",
         "演示账号均已存在，未改动。",
         "演示数据已就绪；运行 manage.py demo_logins 查看演示账号。",
     ]

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from core.idnumber import IdNumberError, parse_id_number
 from members.models import Member, Membership
-from members.rules import age_on, member_problems
+from members.rules import age_on, member_problems, point_record_problems, training_problems
 from tests.members.helpers import (
     CHEN_CHEN,
     LIN_LIN,
@@ -210,3 +210,39 @@ def test_sheet_phone_accepted(county, phone):
     assert report.ok, [str(p) for p in report.problems]
     assert Member.objects.get().phone == "13800001234"
     assert Membership.objects.count() == 1
+
+
+# --- 培训台账 and 积分: the rules the services and the demo's bulk rows share --------------------------------------
+
+
+def test_training_problems():
+    ok = {"start_on": dt.date(2025, 3, 1), "end_on": dt.date(2025, 3, 3), "hours": 24, "today": TODAY}
+    assert training_problems(**ok) == {}
+    assert training_problems(**{**ok, "start_on": dt.date(2025, 6, 1), "end_on": dt.date(2025, 6, 1)}) == {}
+    assert training_problems(**{**ok, "end_on": dt.date(2025, 2, 28), "hours": 0}) == {
+        "end_on": "结束日期不能早于开始日期。",
+        "hours": "学时应大于 0。",
+    }
+    late = {**ok, "start_on": dt.date(2025, 6, 2), "end_on": dt.date(2025, 6, 3), "hours": None}
+    assert training_problems(**late) == {"start_on": "开始日期不能晚于今天。", "hours": "学时应大于 0。"}
+
+
+def test_point_record_problems():
+    ok = {
+        "item_name": "参加志愿服务活动",
+        "item_active": True,
+        "year": 2025,
+        "recorded_on": dt.date(2025, 5, 1),
+        "joined_on": dt.date(2010, 7, 1),
+        "today": TODAY,
+    }
+    assert point_record_problems(**ok) == {}
+    assert point_record_problems(**{**ok, "item_active": False, "year": 2024}) == {
+        "item": "积分项目“参加志愿服务活动”已停用。",
+        "recorded_on": "记录日期应在 2024 年内。",
+    }
+    assert point_record_problems(**{**ok, "recorded_on": dt.date(2025, 6, 2)}) == {
+        "recorded_on": "记录日期不能晚于今天。"
+    }
+    joined_later = {**ok, "joined_on": dt.date(2025, 5, 2)}
+    assert point_record_problems(**joined_later) == {"recorded_on": "记录日期不能早于入党日期 2025-05-02。"}

@@ -1,5 +1,5 @@
-"""`manage.py seed_demo [--if-empty]`: build the demo county 青山县 and its party members (idempotent: a second run
-changes nothing)."""
+"""`manage.py seed_demo [--if-empty]`: build the demo county 青山县, its party members and their party life — the
+development pipeline, training, points and flows (idempotent: a second run changes nothing)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from django.db import transaction
 
 from core.context import origin
 from members.demo import build_demo_members
+from members.demo_activity import build_demo_activity
 from members.models import Member
 from organizations.demo import COUNTY_CODE, DemoError, build_demo_county
 from organizations.models import Organization
@@ -16,7 +17,7 @@ from organizations.models import Organization
 class Command(BaseCommand):
     help = (
         "生成演示数据：青山县的组织树、近四年的职务任免、约一万五千名党员及其组织关系转接和党籍状态变更，"
-        "以及每种角色一个演示账号（可重复运行，不会重复生成）。"
+        "发展党员和思想汇报、培训台账、党员积分和流动党员记录，以及每种角色一个演示账号（可重复运行，不会重复生成）。"
     )
 
     def add_arguments(self, parser):
@@ -38,9 +39,10 @@ class Command(BaseCommand):
             with origin("command"), transaction.atomic():
                 county = build_demo_county()
                 members = build_demo_members()
+                activity = build_demo_activity(members=members.demo)
         except DemoError as exc:
             raise CommandError(str(exc)) from None
-        for line in county.report.summary_lines() + members.summary_lines():
+        for line in county.report.summary_lines() + members.summary_lines() + activity.summary_lines():
             self.stdout.write(line)
         if county.accounts_created:
             self.stdout.write("已创建演示账号：" + "、".join(county.accounts_created))
@@ -50,9 +52,10 @@ class Command(BaseCommand):
 
     def _members(self) -> None:
         try:
-            with origin("command"):
-                result = build_demo_members()
+            with origin("command"), transaction.atomic():
+                members = build_demo_members()
+                activity = build_demo_activity(members=members.demo)
         except DemoError as exc:
             raise CommandError(str(exc)) from None
-        for line in result.summary_lines():
+        for line in members.summary_lines() + activity.summary_lines():
             self.stdout.write(line)
