@@ -19,7 +19,7 @@ from organizations.services import ensure_in_scope
 
 from .choices import DevelopmentStage, MemberCategory
 from .models import Candidate, Member, PointItem, PointRecord, StarRule, ThoughtReport, TrainingRecord
-from .pipeline import Dates, pipeline_problems
+from .pipeline import candidate_problems
 from .rules import point_record_problems, star_for, training_problems
 from .services import member_create, member_update, person_get_or_create
 
@@ -299,19 +299,4 @@ def pipeline_board(*, actor, today: dt.date | None = None) -> list[tuple[Candida
         )
         .order_by("branch__code", "applied_on")
     )
-    board = []
-    for c in candidates:
-        dates = Dates(
-            applied_on=c.applied_on,
-            talked_on=c.talked_on,
-            activist_on=c.activist_on,
-            target_on=c.target_on,
-            training_hours=float(c.training_hours) if c.training_hours is not None else None,
-            admitted_on=c.admitted_on,
-            approved_on=c.approved_on,
-            full_on=c.full_on,
-            extension_months=c.extension_months,
-        )
-        reports = [r.submitted_on for r in c.person.thought_reports.all()]
-        board.append((c, pipeline_problems(dates, today=today, report_dates=reports)))
-    return board
+    return [(c, candidate_problems(c, today=today)) for c in candidates]
