@@ -34,7 +34,32 @@ def _style(form) -> None:
         field.widget.attrs.setdefault("class", css)
 
 
-class MemberFilterSet(django_filters.FilterSet):
+def _in_subtree(filterset, queryset, value: int, path_field: str):
+    """Rows whose branch lies under organization `value`; an organization outside the requester's scope matches
+    nothing."""
+    orgs = Organization.objects.all()
+    request = getattr(filterset, "request", None)
+    if request is not None:
+        orgs = orgs.restrict(request.user, Action.VIEW)
+    org = orgs.filter(pk=value).only("id", "path").first() if 0 < value < 2**63 else None
+    if org is None:
+        return queryset.none()
+    return queryset.filter(subtree_range_q(path_field, org.path))
+
+
+class SubtreeFilterSet(django_filters.FilterSet):
+    """A filterset with `organization`: the organization and everything below it, following `subtree_path` (the
+    branch path of the row); one outside the requester's scope matches nothing."""
+
+    subtree_path = "branch__path"
+    organization = IntegerFilter(label="所属组织（含下级）", method="filter_organization")
+
+    # The `value: int` hint gives the API schema its type.
+    def filter_organization(self, queryset, name, value: int):
+        return _in_subtree(self, queryset, value, self.subtree_path)
+
+
+class MemberFilterSet(SubtreeFilterSet):
     """Name, status, category, education, gender, age band (on today's date), joined years and a subtree."""
 
     name = django_filters.CharFilter(label="姓名", field_name="person__name", lookup_expr="icontains")
@@ -52,7 +77,6 @@ class MemberFilterSet(django_filters.FilterSet):
     )
     joined_from = IntegerFilter(label="入党年份（起）", method="filter_joined_from", validators=YEAR_VALIDATORS)
     joined_to = IntegerFilter(label="入党年份（止）", method="filter_joined_to", validators=YEAR_VALIDATORS)
-    organization = IntegerFilter(label="所属组织（含下级）", method="filter_organization")
 
     class Meta:
         model = Member
@@ -75,28 +99,11 @@ class MemberFilterSet(django_filters.FilterSet):
     def filter_joined_to(self, queryset, name, value: int):
         return queryset.filter(joined_on__year__lte=value)
 
-    def filter_organization(self, queryset, name, value: int):
-        """The organization and everything below it; one outside the requester's scope matches nothing."""
-        return _in_subtree(self, queryset, value, "branch__path")
-
-
-def _in_subtree(filterset, queryset, value: int, path_field: str):
-    """Rows whose branch lies under organization `value`; an organization outside the requester's scope matches
-    nothing."""
-    orgs = Organization.objects.all()
-    request = getattr(filterset, "request", None)
-    if request is not None:
-        orgs = orgs.restrict(request.user, Action.VIEW)
-    org = orgs.filter(pk=value).only("id", "path").first() if 0 < value < 2**63 else None
-    if org is None:
-        return queryset.none()
-    return queryset.filter(subtree_range_q(path_field, org.path))
-
 
 BOARD_STAGES = [c for c in DevelopmentStage.choices if c[0] != DevelopmentStage.FULL]
 
 
-class CandidateFilterSet(django_filters.FilterSet):
+class CandidateFilterSet(SubtreeFilterSet):
     """The 发展党员 board: name and a subtree narrow the query; stage and "只看有逾期" are applied by the page."""
 
     name = django_filters.CharFilter(label="姓名", field_name="person__name", lookup_expr="icontains")
@@ -104,7 +111,6 @@ class CandidateFilterSet(django_filters.FilterSet):
         label="阶段", choices=BOARD_STAGES, empty_label="全部阶段", method="filter_after_rules"
     )
     overdue = django_filters.BooleanFilter(label="只看有逾期", method="filter_after_rules", widget=forms.CheckboxInput)
-    organization = IntegerFilter(label="所属组织（含下级）", method="filter_organization")
 
     class Meta:
         model = Candidate
@@ -121,15 +127,12 @@ class CandidateFilterSet(django_filters.FilterSet):
         # computed from the dates by members.pipeline, not by a query.
         return queryset
 
-    def filter_organization(self, queryset, name, value: int):
-        return _in_subtree(self, queryset, value, "branch__path")
 
-
-class LostContactFilterSet(django_filters.FilterSet):
+class LostContactFilterSet(SubtreeFilterSet):
+    subtree_path = "member__branch__path"
     name = django_filters.CharFilter(label="姓名", field_name="member__person__name", lookup_expr="icontains")
     status = django_filters.ChoiceFilter(label="处理状态", choices=LostContactStatus.choices, empty_label="全部状态")
     found_year = IntegerFilter(label="发现年份", field_name="found_on", lookup_expr="year", validators=YEAR_VALIDATORS)
-    organization = IntegerFilter(label="所属组织（含下级）", method="filter_organization")
 
     class Meta:
         model = LostContactCase
@@ -141,80 +144,60 @@ class LostContactFilterSet(django_filters.FilterSet):
         self.form.fields["found_year"].widget.attrs.update({"placeholder": "如 2025", "min": 1921, "max": 2100})
         _style(self.form)
 
-    def filter_organization(self, queryset, name, value: int):
-        return _in_subtree(self, queryset, value, "member__branch__path")
-
 
 # --- The REST API's filters (members.api) ---------------------------------------------------------------------------
 
 
-class CandidateApiFilterSet(django_filters.FilterSet):
+class CandidateApiFilterSet(SubtreeFilterSet):
     """GET /api/candidates/: name, the stored stage (正式党员 included) and a subtree. Unlike the board's filters, the
     stage narrows the query itself; what is overdue comes with each row (`problems`)."""
 
     name = django_filters.CharFilter(label="姓名", field_name="person__name", lookup_expr="icontains")
     stage = django_filters.ChoiceFilter(label="当前阶段", choices=DevelopmentStage.choices)
-    organization = IntegerFilter(label="所属组织（含下级）", method="filter_organization")
 
     class Meta:
         model = Candidate
         fields = ["name", "stage"]
 
-    def filter_organization(self, queryset, name, value: int):
-        return _in_subtree(self, queryset, value, "branch__path")
 
-
-class ThoughtReportFilterSet(django_filters.FilterSet):
+class ThoughtReportFilterSet(SubtreeFilterSet):
     candidate = IntegerFilter(label="发展对象编号", field_name="person__candidate", validators=ID_VALIDATORS)
     year = IntegerFilter(label="提交年份", field_name="submitted_on", lookup_expr="year", validators=YEAR_VALIDATORS)
-    organization = IntegerFilter(label="所属组织（含下级）", method="filter_organization")
 
     class Meta:
         model = ThoughtReport
         fields = ["candidate", "year"]
 
-    def filter_organization(self, queryset, name, value: int):
-        return _in_subtree(self, queryset, value, "branch__path")
 
-
-class TrainingRecordFilterSet(django_filters.FilterSet):
+class TrainingRecordFilterSet(SubtreeFilterSet):
+    subtree_path = "member__branch__path"
     member = IntegerFilter(label="党员编号", field_name="member", validators=ID_VALIDATORS)
     year = IntegerFilter(label="培训年份", field_name="start_on", lookup_expr="year", validators=YEAR_VALIDATORS)
-    organization = IntegerFilter(label="所属组织（含下级）", method="filter_organization")
 
     class Meta:
         model = TrainingRecord
         fields = ["member", "year"]
 
-    def filter_organization(self, queryset, name, value: int):
-        return _in_subtree(self, queryset, value, "member__branch__path")
 
-
-class PointRecordFilterSet(django_filters.FilterSet):
+class PointRecordFilterSet(SubtreeFilterSet):
+    subtree_path = "member__branch__path"
     member = IntegerFilter(label="党员编号", field_name="member", validators=ID_VALIDATORS)
     year = IntegerFilter(label="年度", field_name="year", validators=YEAR_VALIDATORS)
     item = IntegerFilter(label="积分项目编号", field_name="item", validators=ID_VALIDATORS)
-    organization = IntegerFilter(label="所属组织（含下级）", method="filter_organization")
 
     class Meta:
         model = PointRecord
         fields = ["member", "year", "item"]
 
-    def filter_organization(self, queryset, name, value: int):
-        return _in_subtree(self, queryset, value, "member__branch__path")
 
-
-class FlowRecordFilterSet(django_filters.FilterSet):
+class FlowRecordFilterSet(SubtreeFilterSet):
     """流动记录 over the API: one member's, one direction, only those not yet ended, or a subtree's."""
 
+    subtree_path = "member__branch__path"
     member = IntegerFilter(label="党员编号", field_name="member_id")
     direction = django_filters.ChoiceFilter(label="方向", choices=FlowDirection.choices, empty_label="全部")
     open = django_filters.BooleanFilter(label="未结束", field_name="end_on", lookup_expr="isnull")
-    organization = IntegerFilter(label="所属组织（含下级）", method="filter_organization")
 
     class Meta:
         model = FlowRecord
         fields = ["member", "direction", "open"]
-
-    def filter_organization(self, queryset, name, value: int):
-        return _in_subtree(self, queryset, value, "member__branch__path")
