@@ -402,24 +402,18 @@ class _Builder:
             if problems:
                 raise DemoError(f"演示流动记录不合规（{m.name}）：" + "；".join(problems.values()))
             rows.append((m, (m.id, m.status, place, start, None, contact)))
-        ids = reserve_ids(FlowRecord, len(rows))
-        batch = AuditBatch(None)
-        plain = []
-        for pk, (m, values) in zip(ids, rows, strict=True):
-            plain.append((pk, *values))
-            _, direction, place, start, end, contact = values
-            after = dict(zip(FLOW_AUDIT_FIELDS, (m.id, direction, place, start.isoformat(), end, contact), strict=True))
-            batch.add(
-                action="create",
-                object_type="members.flowrecord",
-                object_id=pk,
-                object_repr=f"{m.name} {direction} {place}",
-                org_path=m.branch_path,
-                after=after,
-            )
-        bulk_insert(FlowRecord, ["id", "member", "direction", "place", "start_on", "end_on", "contact"], plain)
-        batch.save()
-        self.result.flows_added += len(plain)
+
+        def audited():
+            for m, values in rows:
+                _, direction, place, start, end, contact = values
+                after = dict(
+                    zip(FLOW_AUDIT_FIELDS, (m.id, direction, place, start.isoformat(), end, contact), strict=True)
+                )
+                yield values, m, f"{m.name} {direction} {place}", after
+
+        self.result.flows_added += _write_audited(
+            FlowRecord, ["member", "direction", "place", "start_on", "end_on", "contact"], audited()
+        )
 
     # --- training ----------------------------------------------------------------------------------------------
 
@@ -463,43 +457,32 @@ class _Builder:
             if problems:
                 raise DemoError(f"演示培训记录不合规（{m.name}，{session.course}）：" + "；".join(problems.values()))
             new.append((m, session, start, end, cert_start, cert_end))
-        ids = reserve_ids(TrainingRecord, len(new))
         now = timezone.now()
-        batch = AuditBatch(None)
         afters: dict[tuple, object] = {}
-        plain = []
-        for pk, (m, session, start, end, cert_start, cert_end) in zip(ids, new, strict=True):
-            plain.append(
-                (pk, m.id, session.course, session.organizer, start, end, session.hours, cert_start, cert_end, now)
-            )
-            key = (session, start, end, cert_start, cert_end)
-            if key not in afters:
-                afters[key] = audit_json(
-                    {
-                        "course": session.course,
-                        "organizer": session.organizer,
-                        "start_on": start.isoformat(),
-                        "end_on": end.isoformat(),
-                        "hours": str(session.hours),
-                        "certificate_start_on": cert_start.isoformat() if cert_start else None,
-                        "certificate_end_on": cert_end.isoformat() if cert_end else None,
-                    }
-                )
-            batch.add(
-                action="create",
-                object_type="members.trainingrecord",
-                object_id=pk,
-                object_repr=f"{m.name} {session.course}",
-                org_path=m.branch_path,
-                after=afters[key],
-            )
+
+        def audited():
+            for m, session, start, end, cert_start, cert_end in new:
+                key = (session, start, end, cert_start, cert_end)
+                if key not in afters:
+                    afters[key] = audit_json(
+                        {
+                            "course": session.course,
+                            "organizer": session.organizer,
+                            "start_on": start.isoformat(),
+                            "end_on": end.isoformat(),
+                            "hours": str(session.hours),
+                            "certificate_start_on": cert_start.isoformat() if cert_start else None,
+                            "certificate_end_on": cert_end.isoformat() if cert_end else None,
+                        }
+                    )
+                values = (m.id, session.course, session.organizer, start, end, session.hours, cert_start, cert_end, now)
+                yield values, m, f"{m.name} {session.course}", afters[key]
+
         fields = [
-            "id", "member", "course", "organizer", "start_on", "end_on", "hours", "certificate_start_on",
+            "member", "course", "organizer", "start_on", "end_on", "hours", "certificate_start_on",
             "certificate_end_on", "created_at",
         ]  # fmt: skip
-        bulk_insert(TrainingRecord, fields, plain)
-        batch.save()
-        self.result.trainings_added += len(plain)
+        self.result.trainings_added += _write_audited(TrainingRecord, fields, audited())
 
     def post_holders(self) -> tuple[set[str], set[str]]:
         """ID numbers of the branches' current secretaries, and of everyone on a branch or general branch committee."""
@@ -619,26 +602,18 @@ class _Builder:
                 if problems:
                     raise DemoError(f"演示积分记录不合规（{m.name}，{item[1]}）：" + "；".join(problems.values()))
                 new.append((m, year, item, day, note))
-        ids = reserve_ids(PointRecord, len(new))
-        batch = AuditBatch(None)
         afters: dict[tuple, object] = {}
-        plain = []
-        for pk, (m, year, (item_id, name, points, _), day, note) in zip(ids, new, strict=True):
-            plain.append((pk, m.id, year, item_id, points, day, note))
-            after = afters.get((item_id, year))
-            if after is None:
-                after = afters[(item_id, year)] = audit_json({"item": name, "year": year, "points": str(points)})
-            batch.add(
-                action="create",
-                object_type="members.pointrecord",
-                object_id=pk,
-                object_repr=f"{m.name} {year} {name} {points}",
-                org_path=m.branch_path,
-                after=after,
-            )
-        bulk_insert(PointRecord, ["id", "member", "year", "item", "points", "recorded_on", "note"], plain)
-        batch.save()
-        self.result.points_added += len(plain)
+
+        def audited():
+            for m, year, (item_id, name, points, _), day, note in new:
+                after = afters.get((item_id, year))
+                if after is None:
+                    after = afters[(item_id, year)] = audit_json({"item": name, "year": year, "points": str(points)})
+                yield (m.id, year, item_id, points, day, note), m, f"{m.name} {year} {name} {points}", after
+
+        self.result.points_added += _write_audited(
+            PointRecord, ["member", "year", "item", "points", "recorded_on", "note"], audited()
+        )
 
     def points_of(self, rng: random.Random, m: MemberRow, *, secretary: bool) -> list[tuple[int, str, dt.date, str]]:
         """(year, item name, date, note) for one member: a base score each year, each finished half-year either its
@@ -701,3 +676,25 @@ def build_demo_activity(*, county: DemoCounty | None = None, members: DemoMember
     builder.trainings(rows)
     builder.points(rows)
     return builder.result
+
+
+def _write_audited(model, fields: list[str], rows) -> int:
+    """Insert demo rows with reserved ids and one create event each. `rows` yields (values in `fields` order, the
+    member row whose branch files the event, the event's text, its `after`)."""
+    rows = list(rows)
+    batch = AuditBatch(None)
+    object_type = model._meta.label_lower
+    plain = []
+    for pk, (values, m, text, after) in zip(reserve_ids(model, len(rows)), rows, strict=True):
+        plain.append((pk, *values))
+        batch.add(
+            action="create",
+            object_type=object_type,
+            object_id=pk,
+            object_repr=text,
+            org_path=m.branch_path,
+            after=after,
+        )
+    bulk_insert(model, ["id", *fields], plain)
+    batch.save()
+    return len(plain)
