@@ -24,3 +24,16 @@ def account_get_for(actor, pk) -> User:
     if user is None:
         raise NotInScope()
     return user
+
+
+COUNTY_CONFIG_ROLE = "county_admin"
+
+
+def may_configure_county(actor) -> bool:
+    """May `actor` change what belongs to the whole county (points items, star rules, meeting standards)? The system
+    (None), a superuser, or an account holding a county_admin grant."""
+    if actor is None:
+        return True
+    if not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        return False
+    return bool(actor.is_superuser or COUNTY_CONFIG_ROLE in actor.roles())

@@ -12,23 +12,18 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
+from accounts.selectors import may_configure_county
 from core.audit import audit_log, snapshot
 
 from .models import PointItem, StarRule
 
-CONFIG_ROLE = "county_admin"
 POINT_ITEM_FIELDS = ("name", "points", "is_active")
 STAR_RULE_FIELDS = ("min_points", "stars", "label")
 ONE_PLACE = Decimal("0.1")
 
 
 def may_configure_points(actor) -> bool:
-    """The system (None), a superuser, or an account holding a county_admin grant."""
-    if actor is None:
-        return True
-    if not getattr(actor, "is_authenticated", False) or not actor.is_active:
-        return False
-    return bool(actor.is_superuser or CONFIG_ROLE in actor.roles())
+    return may_configure_county(actor)
 
 
 def _ensure_allowed(actor) -> None:

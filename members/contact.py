@@ -13,6 +13,8 @@ from django.utils import timezone
 from core.audit import AuditBatch, audit_log
 from core.bulk import filter_in
 from core.scope import Action
+from meetings.choices import AttendanceStatus
+from meetings.models import Attendance
 from organizations.services import ensure_in_scope
 
 from .choices import LostContactStatus, MemberStatus
@@ -21,20 +23,27 @@ from .models import LostContactCase, Member, Membership, PointRecord, StatusChan
 OUT_OF_CONTACT_FOR = relativedelta(months=6)
 OPEN = (LostContactStatus.CANDIDATE, LostContactStatus.CONFIRMED)
 
-# Where a sign of contact can be found. The meetings capability adds attendance (出席) here.
+# Where a sign of contact can be found: (model, date field, filter). Attendance counts when the member came or asked
+# for leave (the branch reached them); 缺席 is no sign of contact.
 ACTIVITY_SOURCES = (
-    (Membership, "start_on"),
-    (StatusChange, "changed_on"),
-    (TrainingRecord, "end_on"),
-    (PointRecord, "recorded_on"),
+    (Membership, "start_on", {}),
+    (StatusChange, "changed_on", {}),
+    (TrainingRecord, "end_on", {}),
+    (PointRecord, "recorded_on", {}),
+    (Attendance, "meeting__held_on", {"status__in": (AttendanceStatus.PRESENT, AttendanceStatus.LEAVE)}),
 )
 
 
 def last_activity(member_ids) -> dict[int, dt.date]:
     """{member id: the latest date of any sign of contact} — one grouped query per source."""
     latest: dict[int, dt.date] = {}
-    for model, field in ACTIVITY_SOURCES:
-        rows = model.objects.filter(member_id__in=member_ids).values_list("member_id").annotate(m=Max(field)).order_by()
+    for model, field, extra in ACTIVITY_SOURCES:
+        rows = (
+            model.objects.filter(member_id__in=member_ids, **extra)
+            .values_list("member_id")
+            .annotate(m=Max(field))
+            .order_by()
+        )
         for member_id, day in rows:
             if day and (member_id not in latest or day > latest[member_id]):
                 latest[member_id] = day
