@@ -57,7 +57,12 @@ test: setup assets lint
 test-fast: setup
 	$(PY) -m pytest -x -q -m "not browser and not services" $(PYTEST_ARGS)
 
-bench: setup
+BENCH_STAMP := $(VENV)/.bench-installed
+$(BENCH_STAMP): requirements-bench.txt $(STAMP)
+	$(PIP) install --quiet -r requirements-bench.txt
+	touch $(BENCH_STAMP)
+
+bench: setup $(BENCH_STAMP)
 	$(PY) -m bench.run $(BENCH_ARGS)
 
 clean:

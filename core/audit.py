@@ -195,7 +195,14 @@ class AuditBatch:
 # --- Reading events ------------------------------------------------------------------------------------------------
 
 # Keys that are not model fields (grants, jobs) or that the model leaves in English.
-EXTRA_LABELS = {"path": "树路径", "filename": "文件名", "role": "角色", "organization": "组织"}
+EXTRA_LABELS = {
+    "path": "树路径",
+    "filename": "文件名",
+    "role": "角色",
+    "organization": "组织",
+    "attendance": "出席情况",
+    "meeting": "会议",
+}
 
 # How a row that an event's foreign key points at reads: the columns to fetch and how they combine.
 # Models not listed read as str(row).

@@ -43,6 +43,8 @@ def bulk_insert(model: type[models.Model], fields: list[str], rows: Iterable[tup
     No model instances, signals or RETURNING: callers have validated everything and look ids up by natural key
     afterwards (or reserve them first with reserve_ids). Used where a sheet writes tens of thousands of rows;
     ordinary writes use the ORM. A value wrapped in Prepared is already in the database's form and passes as is.
+    `rows` may be a generator, but it must not query the database: on PostgreSQL it is consumed inside the COPY, when
+    the connection accepts nothing else (a query there blocks for ever). Look things up, and reserve ids, before.
     """
     connection = transaction.get_connection()
     meta = model._meta

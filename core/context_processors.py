@@ -15,6 +15,7 @@ def navigation(request):
         ("members:list", "党员管理", "bi-people-fill", None),
         ("members:pipeline", "发展党员", "bi-person-up", None),
         ("members:lost_contact", "失联排查", "bi-person-exclamation", None),
+        ("meetings:list", "三会一课", "bi-calendar-check", None),
         ("core:import", "数据导入", "bi-upload", Action.MANAGE),
         ("accounts:list", "账号管理", "bi-people", Action.MANAGE_ACCOUNTS),
         ("core:audit", "审计日志", "bi-journal-text", Action.MANAGE_ACCOUNTS),

@@ -81,7 +81,7 @@ class Job(models.Model):
         verbose_name_plural = verbose_name
         ordering = ["-created_at", "-id"]
 
-    KIND_LABELS = {"import": "导入任务", "export": "导出任务"}
+    KIND_LABELS = {"import": "导入任务", "export": "导出任务", "meetings_report": "月报生成"}
 
     def __str__(self):
         return f"{self.KIND_LABELS.get(self.kind, self.kind)} #{self.pk}"

@@ -62,12 +62,13 @@ def needs_edit_reason(*, held_on: dt.date, today: dt.date) -> bool:
 
 
 def count_problems(*, expected: int | None, present: int | None) -> dict:
+    """Counts given without an attendance list; a blank one is 0."""
     problems = {}
     for field, value in (("expected_count", expected), ("present_count", present)):
         if value is not None and value < 0:
             problems[field] = "人数不能为负数。"
-    if not problems and expected is not None and present is not None and present > expected:
-        problems["present_count"] = f"实到人数 {present} 多于应到人数 {expected}。"
+    if not problems and (present or 0) > (expected or 0):
+        problems["present_count"] = f"实到人数 {present or 0} 多于应到人数 {expected or 0}。"
     return problems
 
 

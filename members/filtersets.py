@@ -28,7 +28,8 @@ class IntegerFilter(django_filters.NumberFilter):
     field_class = forms.IntegerField
 
 
-def _style(form) -> None:
+def style_filter_form(form) -> None:
+    """Bootstrap's small controls on a filter form (list pages)."""
     for field in form.fields.values():
         css = "form-select form-select-sm" if isinstance(field.widget, forms.Select) else "form-control form-control-sm"
         field.widget.attrs.setdefault("class", css)
@@ -87,7 +88,7 @@ class MemberFilterSet(SubtreeFilterSet):
         self.form.fields["name"].widget.attrs["placeholder"] = "姓名包含…"
         for name in ("joined_from", "joined_to"):
             self.form.fields[name].widget.attrs.update({"placeholder": "如 2010", "min": 1921, "max": 2100})
-        _style(self.form)
+        style_filter_form(self.form)
 
     def filter_age_band(self, queryset, name, value):
         return queryset.filter(age_band_q(value, today=timezone.localdate())) if value else queryset
@@ -119,7 +120,7 @@ class CandidateFilterSet(SubtreeFilterSet):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.form.fields["name"].widget.attrs["placeholder"] = "姓名包含…"
-        _style(self.form)
+        style_filter_form(self.form)
         self.form.fields["overdue"].widget.attrs["class"] = "form-check-input"
 
     def filter_after_rules(self, queryset, name, value):
@@ -142,7 +143,7 @@ class LostContactFilterSet(SubtreeFilterSet):
         super().__init__(*args, **kwargs)
         self.form.fields["name"].widget.attrs["placeholder"] = "姓名包含…"
         self.form.fields["found_year"].widget.attrs.update({"placeholder": "如 2025", "min": 1921, "max": 2100})
-        _style(self.form)
+        style_filter_form(self.form)
 
 
 # --- The REST API's filters (members.api) ---------------------------------------------------------------------------

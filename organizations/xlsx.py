@@ -27,6 +27,7 @@ BATCH = 2000
 ORG_TYPE = Organization._meta.label_lower
 ORG_INSERT_FIELDS = [*ORG_FIELDS, "parent", "path", "depth", "numchild", "created_at", "updated_at"]
 ORGS_PLANNED = "organizations.planned_codes"
+ORGS_PLANNED_ROWS = "organizations.planned_rows"  # {code: parsed row}: what later sheets (会议) check against
 
 
 def _bool(value):
@@ -185,6 +186,7 @@ class OrganizationSheet(SheetImporter):
         plan.level = {r.values["code"]: level.get(r.values["code"], 0) for r in new_rows}
         plan.creates = sorted(new_rows, key=lambda r: plan.level[r.values["code"]])
         ctx.shared[ORGS_PLANNED] = set(by_code)
+        ctx.shared[ORGS_PLANNED_ROWS] = {code: row.values for code, row in by_code.items()}
         return plan
 
     @staticmethod

@@ -141,3 +141,15 @@ def api_as():
         return client
 
     return make
+
+
+@pytest.fixture
+def default_meeting_standards(db):
+    """The default 三会一课 standards of migration meetings 0002. Tests with transaction=True flush every table after
+    they run, data migrations included, so a transactional test that needs the standards asks for this."""
+    import importlib
+
+    from django.apps import apps as django_apps
+
+    migration = importlib.import_module("meetings.migrations.0002_default_standards")
+    migration.add_defaults(django_apps, None)

@@ -4,15 +4,22 @@ from __future__ import annotations
 
 
 def sheet_importers():
+    from meetings.xlsx import MeetingSheet
     from members.xlsx import MemberSheet
     from organizations.xlsx import OrganizationSheet, PostSheet
 
-    return [OrganizationSheet(), PostSheet(), MemberSheet()]
+    return [OrganizationSheet(), PostSheet(), MemberSheet(), MeetingSheet()]
 
 
 def export_kinds() -> dict:
     """{kind: function(actor, *, year, unmasked, queryset=None) -> ExportTable}"""
+    from meetings.xlsx import compliance_export
     from members.xlsx import members_export
     from organizations.xlsx import organizations_export, posts_export
 
-    return {"organizations": organizations_export, "posts": posts_export, "members": members_export}
+    return {
+        "organizations": organizations_export,
+        "posts": posts_export,
+        "members": members_export,
+        "compliance": compliance_export,
+    }

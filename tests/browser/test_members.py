@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from urllib.parse import urlparse
 
 import pytest
 from dateutil.relativedelta import relativedelta
@@ -39,7 +38,7 @@ from members.models import (
     ThoughtReport,
     TrainingRecord,
 )
-from tests.browser.conftest import SHOTS
+from tests.browser.pages import login, no_sideways_scroll, open_page, shot
 from tests.helpers import ORG_HEADERS, workbook
 from tests.members.helpers import MEMBER_HEADERS, member_row
 
@@ -173,62 +172,28 @@ def member_world(db):
     return {"county": county, "zhang": zhang, "a1": a1, "admin": admin}
 
 
-def _page(browser, live_server, size=(1440, 900)):
-    # Reduced motion: Bootstrap then shows a tab pane at once, so a screenshot never catches it half faded in.
-    context = browser.new_context(
-        viewport={"width": size[0], "height": size[1]}, locale="zh-CN", reduced_motion="reduce"
-    )
-    page = context.new_page()
-    errors: list[str] = []
-    foreign: list[str] = []
-    host = urlparse(live_server.url).netloc
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("request", lambda req: foreign.append(req.url) if urlparse(req.url).netloc not in (host, "") else None)
-    return context, page, errors, foreign
-
-
-def _shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"members-{name}.png"), full_page=True)
-
-
-def _login(page, live_server):
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=username]", USERNAME)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")
-
-
 def _wait_shown(page, selector: str) -> None:
     """A Bootstrap tab pane has faded in completely (the screenshot would catch it half transparent otherwise)."""
     page.wait_for_selector(f"{selector}.show.active")
     page.wait_for_function(f"getComputedStyle(document.querySelector('{selector}')).opacity === '1'")
 
 
-def _no_sideways_scroll(page) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    viewport = page.evaluate("window.innerWidth")
-    assert width <= viewport, f"{page.url}: page is {width}px wide in a {viewport}px window"
-
-
 def test_member_pages_desktop(browser, live_server, member_world):
-    context, page, errors, foreign = _page(browser, live_server)
-    _login(page, live_server)
+    context, page, errors, foreign = open_page(browser, live_server)
+    login(page, live_server, USERNAME, PASSWORD)
     base = live_server.url
 
     page.goto(f"{base}/members/")
     page.wait_for_selector("text=张伟")
     assert page.locator("a:has-text('发展党员')").count() >= 1
-    _shot(page, "01-list")
+    shot(page, "members-01-list")
 
     zhang = member_world["zhang"]
     page.goto(f"{base}/members/{zhang.pk}/")
     for i, tab in enumerate(TABS, start=1):
         page.click(f"#tab-{tab}")
         page.wait_for_selector(f"#pane-{tab}.show.active")
-        _shot(page, f"02-detail-{i}-{tab}")
+        shot(page, f"members-02-detail-{i}-{tab}")
     page.click("#tab-training")
     assert page.locator("#pane-training >> text=证书日期与培训不符").count() >= 1
     assert page.locator("#pane-training >> text=新增培训记录").is_visible()
@@ -240,27 +205,27 @@ def test_member_pages_desktop(browser, live_server, member_world):
 
     page.goto(f"{base}/members/structure/")
     page.wait_for_selector(".structure-chart svg, .structure-chart canvas")
-    _shot(page, "03-structure")
+    shot(page, "members-03-structure")
 
     page.goto(f"{base}/members/pipeline/")
     page.wait_for_selector(".pipeline-board")
     assert page.locator(".pipeline-problems >> text=一个月内未谈话").count() == 1
     assert page.locator(".pipeline-problems >> text=预备期已满未按期讨论转正").count() == 1
-    _shot(page, "04-pipeline")
+    shot(page, "members-04-pipeline")
     page.check("input[name=overdue]")
     page.click("form.list-filters button[type=submit]")
     page.wait_for_load_state("networkidle")
     assert page.locator(".pipeline-person >> text=孙新").count() == 0  # nothing overdue for the fresh applicant
-    _shot(page, "05-pipeline-overdue")
+    shot(page, "members-05-pipeline-overdue")
     page.locator(".pipeline-person a:has-text('冯预')").click()
     page.wait_for_selector("text=培养步骤")
-    _shot(page, "06-candidate")
+    shot(page, "members-06-candidate")
 
     page.click("text=新增思想汇报")
     page.fill("input[name=submitted_on]", timezone.localdate().isoformat())
     page.fill("input[name=title]", "预备期思想汇报")
     page.fill("textarea[name=text]", "一年来，我认真学习党的理论……")
-    _shot(page, "06b-thought-report-form")
+    shot(page, "members-06b-thought-report-form")
     page.click("form button[type=submit]")
     page.wait_for_selector("text=已登记")
     assert ThoughtReport.objects.filter(person__name="冯预", title="预备期思想汇报").exists()
@@ -272,32 +237,32 @@ def test_member_pages_desktop(browser, live_server, member_world):
     page.fill("input[name=id_number]", _id(dt.date(2000, 8, 8), 77, True))
     page.fill("input[name=branch_code]", "T01002")
     page.fill("input[name=applied_on]", timezone.localdate().isoformat())
-    _shot(page, "06c-candidate-register-form")
+    shot(page, "members-06c-candidate-register-form")
     page.click("form button[type=submit]")
     page.wait_for_selector("text=已将 钱新 登记为入党申请人")
     assert Candidate.objects.filter(person__name="钱新", branch__code="T01002", stage="入党申请人").exists()
 
     page.goto(f"{base}/members/lost-contact/")
     page.wait_for_selector(".lost-table")
-    _shot(page, "07-lost-contact")
+    shot(page, "members-07-lost-contact")
     page.locator("tr:has-text('李娜') >> text=确认/排除").click()
     page.fill("input[name=note]", "已电话联系，在外地务工")
-    _shot(page, "07b-lost-contact-decide")
+    shot(page, "members-07b-lost-contact-decide")
     page.click("button[value=dismiss]")
     page.wait_for_selector("text=已排除 李娜 的失联疑点")
     assert LostContactCase.objects.get(member__person__name="李娜").status == "已排除"
 
     page.goto(f"{base}/members/{zhang.pk}/points/new/")
-    _shot(page, "07c-point-form")
+    shot(page, "members-07c-point-form")
     page.goto(f"{base}/members/training/coverage/?org={member_world['a1'].parent_id}")
     page.wait_for_selector(".coverage-table")
-    _shot(page, "08-coverage")
+    shot(page, "members-08-coverage")
     page.goto(f"{base}/members/points/config/")
     page.wait_for_selector("text=星级标准")
-    _shot(page, "09-points-config")
+    shot(page, "members-09-points-config")
     page.locator("tr:has-text('志愿服务') >> text=修改").click()
     page.fill("input[name=points]", "2.5")
-    _shot(page, "09b-point-item-edit")
+    shot(page, "members-09b-point-item-edit")
     page.click("form button[type=submit]")
     page.wait_for_selector("text=已保存")
     assert PointItem.objects.get(name="志愿服务").points == Decimal("2.5")
@@ -308,20 +273,20 @@ def test_member_pages_desktop(browser, live_server, member_world):
 
 
 def test_member_pages_phone(browser, live_server, member_world):
-    context, page, errors, foreign = _page(browser, live_server, size=(390, 844))
-    _login(page, live_server)
+    context, page, errors, foreign = open_page(browser, live_server, size=(390, 844))
+    login(page, live_server, USERNAME, PASSWORD)
     base = live_server.url
 
     page.goto(f"{base}/members/")
     page.wait_for_selector("text=张伟")
-    _no_sideways_scroll(page)
-    _shot(page, "10-list-phone")
+    no_sideways_scroll(page)
+    shot(page, "members-10-list-phone")
 
     # Add a training record from a phone: the row lands in the ledger and the tab shows it.
     zhang = member_world["zhang"]
     page.goto(f"{base}/members/{zhang.pk}/training/new/")
-    _no_sideways_scroll(page)
-    _shot(page, "11-training-form-phone")
+    no_sideways_scroll(page)
+    shot(page, "members-11-training-form-phone")
     day = (timezone.localdate() - dt.timedelta(days=3)).isoformat()
     page.fill("input[name=course]", "手机端录入的党课")
     page.fill("input[name=start_on]", day)
@@ -330,23 +295,23 @@ def test_member_pages_phone(browser, live_server, member_world):
     page.click("form button[type=submit]")
     page.wait_for_selector("#pane-training.show.active >> text=手机端录入的党课")
     _wait_shown(page, "#pane-training")
-    _no_sideways_scroll(page)
-    _shot(page, "12-training-saved-phone")
+    no_sideways_scroll(page)
+    shot(page, "members-12-training-saved-phone")
     assert TrainingRecord.objects.filter(member=zhang, course="手机端录入的党课", hours=Decimal("3")).exists()
 
     page.goto(f"{base}/members/pipeline/")
     page.wait_for_selector(".pipeline-board")
-    _no_sideways_scroll(page)
-    _shot(page, "13-pipeline-phone")
+    no_sideways_scroll(page)
+    shot(page, "members-13-pipeline-phone")
 
     # Record the overdue talk of 周迟 from a phone.
     page.locator(".pipeline-person a:has-text('周迟')").click()
     page.wait_for_selector("text=培养步骤")
-    _no_sideways_scroll(page)
-    _shot(page, "14-candidate-phone")
+    no_sideways_scroll(page)
+    shot(page, "members-14-candidate-phone")
     page.click("text=记录培养步骤")
-    _no_sideways_scroll(page)
-    _shot(page, "15-candidate-steps-phone")
+    no_sideways_scroll(page)
+    shot(page, "members-15-candidate-steps-phone")
     page.fill("input[name=talked_on]", timezone.localdate().isoformat())
     page.click("form button[type=submit]")
     page.wait_for_selector("text=已保存 周迟 的培养步骤")
@@ -354,8 +319,8 @@ def test_member_pages_phone(browser, live_server, member_world):
 
     page.goto(f"{base}/members/lost-contact/")
     page.wait_for_selector(".lost-table")
-    _no_sideways_scroll(page)
-    _shot(page, "16-lost-contact-phone")
+    no_sideways_scroll(page)
+    shot(page, "members-16-lost-contact-phone")
 
     assert errors == [], errors
     assert foreign == [], foreign

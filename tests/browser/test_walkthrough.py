@@ -6,13 +6,11 @@ Screenshots land in artifacts/screenshots/ so a person can look at them. The bro
 
 from __future__ import annotations
 
-from urllib.parse import urlparse
-
 import pytest
 
 from accounts.services import account_create
 from core.xlsx.importer import workbook_import
-from tests.browser.conftest import SHOTS
+from tests.browser.pages import login, open_page, shot
 from tests.helpers import ORG_HEADERS, workbook
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -73,68 +71,43 @@ def demo_tree(db):
     return county
 
 
-def _page(browser, live_server, size=(1440, 900)):
-    context = browser.new_context(viewport={"width": size[0], "height": size[1]}, locale="zh-CN")
-    page = context.new_page()
-    errors: list[str] = []
-    foreign: list[str] = []
-    host = urlparse(live_server.url).netloc
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("request", lambda req: foreign.append(req.url) if urlparse(req.url).netloc not in (host, "") else None)
-    return context, page, errors, foreign
-
-
-def _shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-
-def _login(page, live_server):
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=username]", "browser_admin")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")
-
-
 def test_login_tree_detail_and_import(browser, live_server, demo_tree, tmp_path):
-    context, page, errors, foreign = _page(browser, live_server)
+    context, page, errors, foreign = open_page(browser, live_server)
     page.goto(f"{live_server.url}/accounts/login/")
     assert "基层党建工作管理平台" in page.content()
-    _shot(page, "01-login")
+    shot(page, "01-login")
 
     page.fill("input[name=username]", "browser_admin")
     page.fill("input[name=password]", "wrong-password-1")
     page.click("button[type=submit]")
     assert "账号或密码不正确" in page.content()
 
-    _login(page, live_server)
+    login(page, live_server, "browser_admin", PASSWORD)
     assert "/orgs/" in page.url
     page.wait_for_selector("text=测试县委")
-    _shot(page, "02-tree")
+    shot(page, "02-tree")
 
     # Expand the county node lazily (htmx) and see a township appear in the tree.
     page.locator(".tree-panel .tree-toggle").first.click()
     page.wait_for_selector(".tree-panel >> text=城关镇党委")
-    _shot(page, "03-tree-expanded")
+    shot(page, "03-tree-expanded")
 
     page.locator(".tree-panel >> text=城关镇党委").first.click()
     page.wait_for_load_state("networkidle")
     assert "城关镇党委" in page.content()
     assert "东街村党支部" in page.content() or "下级" in page.content()
-    _shot(page, "04-org-detail")
+    shot(page, "04-org-detail")
 
     # Import page: a file with an error changes nothing and lists the problem by sheet, row and column.
     page.goto(f"{live_server.url}/core/import/")
-    _shot(page, "05-import")
+    shot(page, "05-import")
     bad = tmp_path / "bad.xlsx"
     bad.write_bytes(_workbook([["T02001", "新村党支部", "NOPE", "党支部", "农村", None, None, None, None, None, None]]))
     page.set_input_files("input[name=file]", str(bad))
     page.click("button[type=submit]")
     page.wait_for_selector("text=未写入任何数据")
     assert "工作表" in page.content() and "上级组织代码" in page.content()
-    _shot(page, "06-import-errors")
+    shot(page, "06-import-errors")
 
     good = tmp_path / "good.xlsx"
     good.write_bytes(_workbook([["T02001", "新村党支部", "T02", "党支部", "农村", None, None, None, None, None, None]]))
@@ -142,15 +115,15 @@ def test_login_tree_detail_and_import(browser, live_server, demo_tree, tmp_path)
     page.set_input_files("input[name=file]", str(good))
     page.click("button[type=submit]")
     page.wait_for_selector("text=导入完成")
-    _shot(page, "07-import-done")
+    shot(page, "07-import-done")
     from organizations.models import Organization
 
     assert Organization.objects.filter(code="T02001", parent__code="T02").exists()
 
     # A phone-sized screen still shows the tree and the list.
-    phone, ppage, perrors, pforeign = _page(browser, live_server, size=(390, 844))
-    _login(ppage, live_server)
-    _shot(ppage, "08-tree-phone")
+    phone, ppage, perrors, pforeign = open_page(browser, live_server, size=(390, 844))
+    login(ppage, live_server, "browser_admin", PASSWORD)
+    shot(ppage, "08-tree-phone")
     phone.close()
 
     assert errors == [] and perrors == [], errors + perrors

@@ -1,9 +1,10 @@
-"""`manage.py seed_demo` builds the demo county 青山县 with its members' party life (idempotent), `--if-empty` leaves a
-used database alone, and `manage.py demo_logins` lists the demo accounts.
+"""`manage.py seed_demo` builds the demo county 青山县 with its members' party life and three years of 三会一课
+(idempotent), `--if-empty` leaves a used database alone, and `manage.py demo_logins` lists the demo accounts.
 
 Building the county imports some 500 organizations, 1,700 posts and 15,000 members and records their pipeline,
-training, points and flows, so this module keeps to three tests, each run once per pass (SQLite, then PostgreSQL),
-with nothing parametrized: the first looks at what one run builds, the second at what a second run adds.
+training, points, flows and some 45,000 meetings, so this module keeps to three tests, each run once per pass (SQLite,
+then PostgreSQL), with nothing parametrized: the first looks at what one run builds, the second at what a second run
+adds. The demo meetings run up to the real yesterday, so their checks hold whatever day the tests run.
 """
 
 from __future__ import annotations
@@ -13,12 +14,16 @@ import io
 from collections import Counter
 
 import pytest
+from dateutil.relativedelta import relativedelta
 from django.core.management import call_command
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from accounts.models import User
 from core.models import AuditEvent
+from meetings.compliance import compliance_cells, due_now
+from meetings.models import Attendance, Meeting
+from meetings.selectors import attendees_on
 from members.choices import ACTIVE_STATUSES, DevelopmentStage, MemberCategory
 from members.demo_activity import DEFAULT_POINT_ITEMS
 from members.development import member_points, pipeline_board
@@ -73,6 +78,8 @@ def _counts() -> dict[str, int]:
         "trainings": TrainingRecord.objects.count(),
         "point_items": PointItem.objects.count(),
         "points": PointRecord.objects.count(),
+        "meetings": Meeting.objects.count(),
+        "attendance": Attendance.objects.count(),
     }
 
 
@@ -188,6 +195,86 @@ def _assert_demo_activity(admin: User) -> None:
     assert {str(t.pk): t.member.branch.path for t in sample} == events
 
 
+def _quarters_without_meetings(today: dt.date) -> dict[str, list[tuple[int, int]]]:
+    """{branch code: [(year, quarter) with no meeting at all]} over the quarters of the history that are over."""
+    held = set(
+        (code, day.year, (day.month - 1) // 3 + 1)
+        for code, day in Meeting.objects.values_list("branch__code", "held_on")
+    )
+    quarters = [(y, q) for y in range(today.year - 2, today.year + 1) for q in range(1, 5)]
+    over = [(y, q) for y, q in quarters if dt.date(y, 3 * q, 1) < today.replace(day=1)]
+    return {
+        code: gaps
+        for code in {c for c, _, _ in held}
+        if (gaps := [(y, q) for y, q in over if (code, y, q) not in held])
+    }
+
+
+def _assert_demo_meetings() -> None:
+    """Three years of meetings up to yesterday: most branches keep the standards, some skip months, a few stop for
+    a quarter; attendance lists for the last six months; a handful back-filled or edited late; one audit event per
+    meeting; the demo secretary's month still to do."""
+    today = timezone.localdate()
+    meetings = Meeting.objects.all()
+    branches = Organization.objects.filter(kind__in=["党支部", "党总支"])
+    assert 35_000 <= meetings.count() <= 60_000, meetings.count()
+    first = dt.date(today.year - 2, 1, 1)
+    assert first <= meetings.order_by("held_on").first().held_on <= first + dt.timedelta(days=10)
+    assert meetings.order_by("-held_at").first().held_at < timezone.now()
+    assert not meetings.filter(held_on__gte=today).exists()
+    assert meetings.values("branch").distinct().count() == branches.count()
+
+    # The last full year: a high rate, most branches with nothing missed, about one in ten skipping months.
+    year = today.year - 1
+    cells = list(compliance_cells(actor=None, year=year, today=today))
+    status = Counter(c.status for c in cells)
+    assert status["进行中"] == 0
+    rate = status["达标"] / (status["达标"] + status["未达标"])
+    assert 0.95 <= rate <= 0.995, rate
+    missed = Counter(c.branch.code for c in cells if c.status == "未达标")
+    assert 0.65 * branches.count() <= branches.count() - len(missed) <= 0.9 * branches.count(), len(missed)
+    monthly = Counter(c.branch.code for c in cells if c.status == "未达标" and c.kind in ("主题党日", "支部委员会会议"))
+    gappy = [code for code, n in monthly.items() if n >= 2]
+    assert 0.04 * branches.count() <= len(gappy) <= 0.2 * branches.count(), len(gappy)
+    # A few branches held nothing for a whole quarter.
+    stalled = _quarters_without_meetings(today)
+    assert 3 <= len(stalled) <= 10, stalled
+    # 组织生活会 and 民主评议党员 mostly in the fourth or the first quarter.
+    for kind in ("组织生活会", "民主评议党员"):
+        months = Counter(meetings.filter(kind=kind).values_list("held_on__month", flat=True))
+        assert sum(months[m] for m in (10, 11, 12, 1, 2, 3)) >= 0.85 * sum(months.values()), (kind, months)
+
+    # Back-filled by the service's rule, late edits with a reason and an event each; a create event per meeting.
+    backfilled = meetings.filter(backfilled=True)
+    assert 20 <= backfilled.count() <= 300, backfilled.count()
+    for m in backfilled[:50]:
+        assert (timezone.localtime(m.created_at).date() - m.held_on).days > 15
+    late = meetings.exclude(late_edit_reason="")
+    assert 10 <= late.count() <= 200, late.count()
+    events = AuditEvent.objects.filter(object_type="meetings.meeting")
+    assert events.filter(action="create").count() == meetings.count()
+    assert events.filter(action="update", note__startswith="逾期修改").count() == late.count()
+
+    # Attendance lists only from six months back, as attendees_on picks them.
+    since = today - relativedelta(months=6)
+    assert not meetings.filter(has_attendance=True, held_on__lt=since).exists()
+    recent = meetings.filter(held_on__gte=since, branch__kind="党支部")
+    assert recent.filter(has_attendance=True).count() >= 0.9 * recent.count()
+    assert 100_000 <= Attendance.objects.count() <= 300_000
+    for m in recent.filter(has_attendance=True, kind="主题党日").select_related("branch").order_by("pk")[::500]:
+        listed = set(m.attendance.values_list("member_id", flat=True))
+        assert listed == {x.pk for x in attendees_on(branch=m.branch, on=m.held_on)}, m.pk
+
+    # The demo secretary's branch: nothing yet this month, so 本月待办 lists this month's kinds.
+    branch = Organization.objects.get(code=DEMO_BRANCH)
+    assert not meetings.filter(branch=branch, held_on__gte=today.replace(day=1)).exists()
+    due = {(c.kind, c.status) for c in due_now(branch, today=today)}
+    assert {("主题党日", "进行中"), ("党小组会", "进行中")} <= due, due
+    assert (
+        meetings.filter(branch=branch, created_by__username="shuji").count() == meetings.filter(branch=branch).count()
+    )
+
+
 def test_seed_demo_builds_the_county_and_demo_logins_lists_it():
     lines = _run("seed_demo")
     assert lines[-2:] == [
@@ -229,6 +316,7 @@ def test_seed_demo_builds_the_county_and_demo_logins_lists_it():
     }
     assert set(AuditEvent.objects.values_list("source", flat=True)) == {"command"}
     _assert_demo_activity(users["admin"])
+    _assert_demo_meetings()
 
     listing = _run("demo_logins")
     assert listing[0] == "演示账号："
@@ -271,6 +359,7 @@ def test_second_run_changes_nothing():
         f"培训台账: 已新增 0 条，已有 {before['trainings']} 条",
         f"积分项目: 已新增 0 项，已有 {before['point_items']} 项",
         f"积分记录: 已新增 0 条，已有 {before['points']} 条",
+        f"三会一课: 已新增 0 次会议（0 次有签到名单，0 条出席记录；补录 0 次，逾期修改 0 次），已有 {before['meetings']} 次",
         "演示账号均已存在，未改动。",
         "演示数据已就绪；运行 manage.py demo_logins 查看演示账号。",
     ]

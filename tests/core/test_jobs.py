@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 from django.db import connection
+from kombu import pools as kombu_pools
 
 from core.exceptions import NotInScope
 from core.models import AuditEvent, Job
@@ -251,3 +252,6 @@ def _reset_broker_pools(app) -> None:
             except Exception:  # closing a pool that never connected may fail; it is being dropped anyway
                 pass
             setattr(owner, attr, None)
+    # kombu keeps its own registry of pools by connection: the closed ones must leave it too, or the next publish to
+    # the same broker (an eager task still takes a producer) finds a closed pool.
+    kombu_pools.reset()

@@ -172,3 +172,25 @@ def test_rank_by_rate_shares_ranks_on_ties_and_puts_unrated_last():
     items = [R("甲", 0.5), R("乙", 0.75), R("丙", 0.75), R("丁", None), R("戊", 1 / 3), R("己", 2 / 6)]
     ranked = [(rank, item.name) for rank, item in rank_by_rate(items)]
     assert ranked == [(1, "乙"), (1, "丙"), (3, "甲"), (4, "戊"), (4, "己"), (None, "丁")]
+
+
+def test_due_now_lists_what_the_running_periods_still_need(world):
+    from meetings.compliance import due_now, due_this_month_cells
+
+    # a1 on 10 May: 委员会 and 主题党日 (May) are open, 大会 Q2 is met, 党课 Q2 open, the yearly two open.
+    due = [(c.kind, c.period.label) for c in due_now(world.village_a1, today=TODAY)]
+    assert due == [
+        ("支部委员会会议", "2025-05"),
+        ("主题党日", "2025-05"),
+        ("党课", "2025-Q2"),
+        ("组织生活会", "2025"),
+        ("民主评议党员", "2025"),
+    ]
+    # On 30 June the quarter ends with the month: 党课 Q2 is due now, the year is not.
+    june = {
+        (c.branch.code, c.kind, c.period.label)
+        for c in due_this_month_cells(actor=None, today=dt.date(2025, 6, 30), organization=world.township_a)
+    }
+    assert ("C01001", "党课", "2025-Q2") in june and ("C01001", "主题党日", "2025-06") in june
+    assert ("C01001", "支部党员大会", "2025-Q2") not in june  # met on 1 April
+    assert not any(label == "2025" for _, _, label in june)

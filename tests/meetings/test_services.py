@@ -135,6 +135,9 @@ def test_a_meeting_in_the_future_or_before_founding_is_refused(county):
     with pytest.raises(ValidationError) as exc:
         record(county.village_a1, expected_count=5, present_count=6)
     assert "多于应到人数" in str(exc.value.message_dict["present_count"])
+    with pytest.raises(ValidationError) as exc:  # a blank 应到 is 0
+        record(county.village_a1, present_count=5)
+    assert "实到人数 5 多于应到人数 0" in str(exc.value.message_dict["present_count"])
     assert state() == before
 
 

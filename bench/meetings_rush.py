@@ -1,0 +1,191 @@
+"""Month-end rush: concurrent branch secretaries submitting meetings through gunicorn on loopback (locust, headless,
+bounded in time).
+
+    python -m bench.meetings_rush [--users 100] [--seconds 120] [--postgres | --database-url URL] [--quick]
+
+Issue 4's figures: 100 concurrent secretaries for 2 minutes, 0 errors, p95 ≤ 300 ms. The data: 100 branches of 30
+members each, one secretary login per branch; the server is gunicorn (gthread) with the test settings and persistent
+database connections (CONN_MAX_AGE=60, as in production) on a throwaway database; locust runs on the same two cores,
+so the figures include its own load. Each secretary pauses 3–10 s between actions (reading 本月待办, tapping through
+the form): a person cannot submit faster, and 100 of them then make about 15 requests a second. Needs locust
+(requirements-bench.txt; `make bench` installs it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import ExitStack
+from pathlib import Path
+
+from bench._setup import BASE_DIR, Figure, bench_database, print_table, throwaway_postgres
+
+BENCHMARK = "三会一课 month-end rush (locust)"
+P95_LIMIT_MS = 300
+PASSWORD = "Rush-bench-2026!"
+MEMBERS_PER_BRANCH = 30
+
+
+def _build(branches: int) -> list[dict]:
+    from accounts.services import account_create
+    from core.idnumber import make_id_number
+    from members.services import member_create
+    from organizations.services import organization_create
+
+    def org(parent, code, name, kind, **extra):
+        return organization_create(
+            actor=None, parent=parent, code=code, name=name, kind=kind, founded_on=dt.date(1980, 1, 1), **extra
+        )
+
+    county = org(None, "R", "压测县委", "县委")
+    towns = [org(county, f"R{t:02d}", f"第{t}镇党委", "党委") for t in range(1, 6)]
+    credentials = []
+    seq = 0
+    for b in range(branches):
+        town = towns[b % len(towns)]
+        branch = org(town, f"{town.code}{b:03d}", f"第{b}村党支部", "党支部", domain="农村", has_committee=True)
+        for _ in range(MEMBERS_PER_BRANCH):
+            seq += 1
+            member_create(
+                actor=None,
+                name=f"党员{seq}",
+                id_number=make_id_number(
+                    "410102", dt.date(1960 + seq % 40, 1 + seq % 12, 1 + seq % 28), seq % 999, seq % 2 == 0
+                ),
+                branch=branch,
+                category="正式党员",
+                joined_on=dt.date(2000 + seq % 20, 7, 1),
+            )
+        username = f"shuji{b:03d}"
+        account_create(actor=None, username=username, password=PASSWORD, organization=branch, role="branch_secretary")
+        credentials.append({"username": username, "password": PASSWORD})
+    return credentials
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_for(port: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise SystemExit(f"gunicorn did not listen on port {port}")
+
+
+def _stats(prefix: str) -> list[dict]:
+    with open(f"{prefix}_stats.csv", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def run(args, db) -> list[Figure]:
+    from meetings.models import Meeting
+
+    t = time.perf_counter()
+    credentials = _build(args.branches)
+    print(
+        f"built {args.branches} branches × {MEMBERS_PER_BRANCH} members and {len(credentials)} logins in {time.perf_counter() - t:.1f} s"
+    )
+    tmp = Path(tempfile.mkdtemp(prefix="rush-"))
+    creds = tmp / "credentials.json"
+    creds.write_text(json.dumps(credentials), encoding="utf-8")
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": db.url,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "MEDIA_ROOT": str(tmp / "media"),
+    }
+    with ExitStack() as stack:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "config.wsgi:application", "-b", f"127.0.0.1:{port}",
+             "-w", str(args.workers), "-k", "gthread", "--threads", "8", "--log-level", "warning"],
+            cwd=BASE_DIR, env=env,
+        )  # fmt: skip
+        stack.callback(server.wait, 30)
+        stack.callback(server.terminate)
+        _wait_for(port)
+        before = Meeting.objects.count()
+        prefix = str(tmp / "locust")
+        t = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "locust", "-f", str(BASE_DIR / "bench" / "_locust_secretaries.py"), "--headless",
+             "-u", str(args.users), "-r", str(max(1, args.users // 10)), "-t", f"{args.seconds}s",
+             "--host", f"http://127.0.0.1:{port}", "--csv", prefix, "--only-summary", "--stop-timeout", "10",
+             "--loglevel", "WARNING"],
+            cwd=BASE_DIR, env={**env, "RUSH_CREDENTIALS": str(creds)}, check=False,
+        )  # fmt: skip
+        elapsed = time.perf_counter() - t
+    rows = _stats(prefix)
+    saved = Meeting.objects.count() - before
+    print(f"\n{'endpoint':32} {'requests':>9} {'errors':>7} {'p50':>6} {'p95':>6} {'p99':>6}  (ms)")
+    figures = []
+    for row in rows:
+        name = row["Name"] if row["Type"] else "all requests"
+        print(
+            f"{name:32} {row['Request Count']:>9} {row['Failure Count']:>7} {row['50%']:>6} {row['95%']:>6} {row['99%']:>6}"
+        )
+    total = next(r for r in rows if r["Name"] == "Aggregated")
+    post = next((r for r in rows if r["Name"] == "POST /meetings/new/"), None)
+    print(f"\n{saved} meetings saved in {elapsed:.0f} s by {args.users} users (double taps saved once)")
+    figures.append(
+        Figure(
+            "errors (all requests)", float(total["Failure Count"]), "", 0, note=f"of {total['Request Count']} requests"
+        )
+    )
+    figures.append(
+        Figure(
+            "p95, all requests", float(total["95%"]), "ms", P95_LIMIT_MS, note=f"p50 {total['50%']}, p99 {total['99%']}"
+        )
+    )
+    if post:
+        figures.append(
+            Figure(
+                "p95, POST /meetings/new/",
+                float(post["95%"]),
+                "ms",
+                P95_LIMIT_MS,
+                note=f"{post['Request Count']} posts, p99 {post['99%']}",
+            )
+        )
+    figures.append(Figure("meetings saved per second", saved / elapsed, "/s", None, note=f"{saved} in {elapsed:.0f} s"))
+    return figures
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=100)
+    parser.add_argument("--seconds", type=int, default=120)
+    parser.add_argument("--branches", type=int, default=100)
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes (8 threads each)")
+    parser.add_argument("--database-url")
+    parser.add_argument("--postgres", action="store_true", help="start a throwaway PostgreSQL (tests/services.py)")
+    parser.add_argument("--quick", action="store_true", help="20 users, 20 seconds, 20 branches")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.users, args.seconds, args.branches = 20, 20, 20
+    with ExitStack() as stack:
+        if args.postgres:
+            args.database_url = stack.enter_context(throwaway_postgres())
+        db = stack.enter_context(bench_database(args.database_url))
+        print(f"database: {db.description}")
+        figures = run(args, db)
+    print_table(BENCHMARK, figures)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
