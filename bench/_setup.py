@@ -200,3 +200,28 @@ def print_table(title: str, figures: list[Figure]) -> None:
     for f in figures:
         if f.note:
             print(f"  {f.name}: {f.note}")
+
+
+def server_description() -> str:
+    """Python, Django and database versions, printed at the head of a benchmark's output."""
+    import platform
+
+    import django
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        server = "SQLite " + connection.Database.sqlite_version
+    else:
+        connection.ensure_connection()
+        server = f"PostgreSQL {connection.pg_version // 10000}.{connection.pg_version % 10000}"
+    return f"Python {platform.python_version()}, Django {django.get_version()}, {server}"
+
+
+def analyze() -> None:
+    """Fresh planner statistics after a bulk load, as autovacuum (PostgreSQL) or a periodic ANALYZE (SQLite) would
+    leave them. Without it, on PostgreSQL, a query right after an import into tables last analyzed while empty plans
+    for empty tables (the members export then ran for over ten minutes instead of seconds)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")

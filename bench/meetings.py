@@ -27,7 +27,6 @@ import argparse
 import cProfile
 import datetime as dt
 import io
-import platform
 import pstats
 import random
 import statistics
@@ -35,7 +34,7 @@ import sys
 import time
 from contextlib import ExitStack
 
-from bench._setup import Figure, bench_database, print_table, throwaway_postgres
+from bench._setup import Figure, analyze, bench_database, print_table, server_description, throwaway_postgres
 
 BENCHMARK = "meetings: compliance for a province (100k branches, one year of meetings), county compliance page"
 PROVINCE_LIMIT_S = 30.0
@@ -44,26 +43,6 @@ TOWNSHIPS_PER_COUNTY = 20
 BRANCHES_PER_TOWNSHIP = 50
 PROVINCE_CODE = "SX"
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-
-
-def _server() -> str:
-    import django
-    from django.db import connection
-
-    if connection.vendor == "sqlite":
-        server = "SQLite " + connection.Database.sqlite_version
-    else:
-        connection.ensure_connection()
-        server = f"PostgreSQL {connection.pg_version // 10000}.{connection.pg_version % 10000}"
-    return f"Python {platform.python_version()}, Django {django.get_version()}, {server}"
-
-
-def _analyze() -> None:
-    """Fresh planner statistics after the bulk load (what autovacuum or a periodic ANALYZE would leave)."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
 
 
 def _step(n: int) -> str:
@@ -240,7 +219,7 @@ def generate_meetings(branches, year: int, rng: random.Random) -> tuple[int, flo
         for batch in chunked(meeting_rows(branches, year, rng, timezone.now()), 500_000):
             count += bulk_insert(Meeting, MEETING_FIELDS, batch)
             print(f"    … {count:,} meetings ({time.perf_counter() - start:.0f} s)", flush=True)
-    _analyze()
+    analyze()
     return count, time.perf_counter() - start
 
 
@@ -450,7 +429,7 @@ def run(args) -> list[Figure]:
     from meetings.models import Meeting
     from organizations.models import Organization
 
-    print(_server())
+    print(server_description())
     today = timezone.localdate()
     year = today.year - 1  # a whole year, every period decided
     rng = random.Random(args.seed)

@@ -26,7 +26,6 @@ import datetime as dt
 import io
 import json
 import os
-import platform
 import pstats
 import statistics
 import subprocess
@@ -36,7 +35,7 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
-from bench._setup import Figure, bench_database, print_table, throwaway_postgres
+from bench._setup import Figure, analyze, bench_database, print_table, server_description, throwaway_postgres
 
 BENCHMARK = "members: 党员 import (ours vs django-import-export), members export, member list on 1M members"
 IMPORT_GOAL_ROWS_PER_S = 10_000
@@ -52,18 +51,6 @@ MEMBER_TABLES = ("members_statuschange", "members_membership", "members_member",
 # --- helpers --------------------------------------------------------------------------------------------------------
 
 
-def _server() -> str:
-    import django
-    from django.db import connection
-
-    if connection.vendor == "sqlite":
-        server = "SQLite " + connection.Database.sqlite_version
-    else:
-        connection.ensure_connection()
-        server = f"PostgreSQL {connection.pg_version // 10000}.{connection.pg_version % 10000}"
-    return f"Python {platform.python_version()}, Django {django.get_version()}, {server}"
-
-
 def _wipe_members() -> None:
     """Empty the member tables and the audit log (the organizations stay), as if no member had been imported."""
     from django.db import connection, transaction
@@ -73,16 +60,6 @@ def _wipe_members() -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         for table in (*MEMBER_TABLES, AuditEvent._meta.db_table):
             cursor.execute(f"DELETE FROM {connection.ops.quote_name(table)}")
-
-
-def _analyze() -> None:
-    """Fresh planner statistics after a bulk load, as autovacuum (PostgreSQL) or a periodic ANALYZE (SQLite) would
-    leave them. Without it, on PostgreSQL, the export right after an import into tables last analyzed while empty
-    plans for empty tables: the members export then ran for over ten minutes instead of seconds."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
 
 
 def _build_tree(townships: int, branches: int) -> int:
@@ -160,7 +137,7 @@ def _ours(path: Path, rows: int, args) -> tuple[list[Figure], float]:
         raise SystemExit(f"our import refused the generated file ({len(report.problems)} problems)")
     counts = report.counts["党员"]
     rate = rows / elapsed
-    _analyze()  # after each bulk load, what autovacuum would soon do (see _analyze)
+    analyze()  # after each bulk load, what autovacuum would soon do (see _analyze)
     members, memberships, events = Member.objects.count(), Membership.objects.count(), AuditEvent.objects.count()
     print(f"(a) ours: {counts.created:,} created in {elapsed:.2f} s = {rate:,.0f} rows/s; phases:")
     for label, seconds in phases:
@@ -195,7 +172,7 @@ def _ours(path: Path, rows: int, args) -> tuple[list[Figure], float]:
         print("    profiling a second first-time import (--profile, or the goal was missed) …", flush=True)
         _wipe_members()
         _, profiled, _, profiler = _timed_import(path, profile=True)
-        _analyze()
+        analyze()
         print(f"    (under cProfile: {profiled:.2f} s)")
         _print_member_profile(profiler)
     return figures, rate
@@ -568,7 +545,7 @@ def _generate_members(count: int, branch_ids: list[int], pool: int = 4096) -> fl
         with connection.cursor() as cursor:
             for sql in connection.ops.sequence_reset_sql(no_style(), [Person, Member, Membership]):
                 cursor.execute(sql)
-    _analyze()
+    analyze()
     return time.perf_counter() - start
 
 
@@ -676,7 +653,7 @@ def run(args, db) -> list[Figure]:
     from bench.datagen import member_rows, write_member_workbook
     from organizations.models import Organization
 
-    print(_server())
+    print(server_description())
     figures: list[Figure] = []
     t = time.perf_counter()
     orgs = _build_tree(args.townships, args.branches)

@@ -17,7 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 
 from core.audit import ACTION_LABELS, SOURCE_LABELS, audit_describe
-from core.exceptions import NotInScope
+from core.exceptions import NotInScope, id_from
 from core.idnumber import IdNumberError
 from core.models import AuditEvent
 from core.scope import Action, in_scope
@@ -33,14 +33,6 @@ SEARCH_LIMIT = 30
 AUDIT_LIMIT = 20
 ORG_OBJECT_TYPE = "organizations.organization"
 TITLE_ORDER = {value: i for i, value in enumerate(PostTitle.values)}
-
-
-def _pk(value) -> int:
-    """An id from the URL or query string; anything that is not a number is simply 'not found'."""
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise NotInScope() from None
 
 
 def _visible_ancestors(actor, org: Organization) -> list[Organization]:
@@ -77,7 +69,7 @@ class TreeChildrenView(LoginRequiredMixin, View):
     """`<li>` fragments of one node's children, loaded by htmx when the node is first expanded."""
 
     def get(self, request):
-        parent = selectors.organization_get_for(request.user, _pk(request.GET.get("parent")))
+        parent = selectors.organization_get_for(request.user, id_from(request.GET.get("parent")))
         nodes = selectors.children_of(actor=request.user, parent=parent)
         return render(request, "organizations/_tree_nodes.html", {"nodes": nodes, "empty_message": "无下级组织"})
 
@@ -118,7 +110,7 @@ class OrganizationListView(ScopedListView):
         data.pop("page", None)
         data.pop("export", None)
         if data.get("org"):
-            self.selected = selectors.organization_get_for(self.request.user, _pk(data["org"]))
+            self.selected = selectors.organization_get_for(self.request.user, id_from(data["org"]))
             data["organization"] = str(self.selected.pk)
         else:
             data.pop("children_only", None)  # "direct children" only means something below a chosen organization
@@ -295,7 +287,7 @@ class PostListView(ScopedListView):
         user = self.request.user
         scope_org = None
         if self.request.GET.get("organization"):
-            scope_org = selectors.organization_get_for(user, _pk(self.request.GET["organization"]))
+            scope_org = selectors.organization_get_for(user, id_from(self.request.GET["organization"]))
         ctx["scope_org"] = scope_org
         ctx["manageable"] = {p.pk for p in ctx["object_list"] if in_scope(user, Action.MANAGE, p.organization.path)}
         return ctx

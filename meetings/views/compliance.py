@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.views import View
 
 from accounts.selectors import may_configure_county
+from core.exceptions import id_from
 from core.scope import Action, in_scope
 from core.views import apply_service_errors
 from core.xlsx.writer import ExportTable, write_table
@@ -19,7 +20,7 @@ from .. import compliance, services
 from ..choices import MEETING_HOLDING_KINDS
 from ..forms import StandardForm
 from ..models import MeetingStandard
-from .meetings import pk_of, year_of
+from .meetings import year_of
 
 OVERDUE_HEADERS = ["组织代码", "组织名称", "会议类型", "周期", "截止日期", "要求次数", "实际次数", "状态"]
 
@@ -38,7 +39,7 @@ def selected_org(request):
     """`?organization=<id>` when given (scoped), else the actor's own top node."""
     value = request.GET.get("organization")
     if value:
-        return org_selectors.organization_get_for(request.user, pk_of(value))
+        return org_selectors.organization_get_for(request.user, id_from(value))
     return org_selectors.scope_roots(actor=request.user).order_by("depth", "code").first()
 
 
@@ -144,7 +145,7 @@ class StandardEditView(LoginRequiredMixin, View):
     def _standard(self, request, pk):
         if not may_configure_county(request.user):
             raise PermissionDenied("只有县委组织部管理员可以修改三会一课标准。")
-        standard = MeetingStandard.objects.filter(pk=pk_of(pk)).first()
+        standard = MeetingStandard.objects.filter(pk=id_from(pk)).first()
         if standard is None:
             raise PermissionDenied("未找到该标准。")
         return standard

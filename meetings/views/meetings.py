@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.views import View
 
 from core.audit import ACTION_LABELS, audit_describe
-from core.exceptions import NotInScope
+from core.exceptions import NotInScope, id_from
 from core.models import AuditEvent
 from core.scope import Action, in_scope
 from core.views import ScopedListView, apply_service_errors
@@ -55,16 +55,6 @@ LIST_EXPORT_HEADERS = [
 ]
 
 
-def pk_of(value) -> int:
-    try:
-        pk = int(value)
-    except (TypeError, ValueError):
-        raise NotInScope() from None
-    if not 0 < pk < 2**63:
-        raise NotInScope()
-    return pk
-
-
 def year_of(request, default: int) -> int:
     try:
         year = int(request.GET.get("year", default))
@@ -85,7 +75,7 @@ def own_branch(user) -> Organization | None:
 
 
 def branch_for(request, param: str = "branch") -> Organization:
-    org = org_selectors.organization_get_for(request.user, pk_of(request.GET.get(param)))
+    org = org_selectors.organization_get_for(request.user, id_from(request.GET.get(param)))
     if org.kind not in MEETING_HOLDING_KINDS:
         raise Http404("该组织不是党支部或党总支。")
     return org
@@ -272,7 +262,7 @@ class AttendeesFragmentView(LoginRequiredMixin, View):
 
 class MeetingDetailView(LoginRequiredMixin, View):
     def get(self, request, pk):
-        meeting = selectors.meeting_get_for(request.user, pk_of(pk))
+        meeting = selectors.meeting_get_for(request.user, id_from(pk))
         attendance = list(meeting.attendance.select_related("member__person").order_by("member__person__name"))
         events = list(
             AuditEvent.objects.restrict(request.user)
@@ -298,7 +288,7 @@ class MeetingDetailView(LoginRequiredMixin, View):
 
 class MeetingUpdateView(MeetingFormMixin, View):
     def _meeting(self, request, pk):
-        return selectors.meeting_get_for(request.user, pk_of(pk), Action.CHANGE)
+        return selectors.meeting_get_for(request.user, id_from(pk), Action.CHANGE)
 
     def _form(self, request, meeting, data=None):
         needs_reason = rules.needs_edit_reason(held_on=meeting.held_on, today=timezone.localdate())
@@ -359,7 +349,7 @@ class MeetingUpdateView(MeetingFormMixin, View):
 
 class MeetingDeleteView(LoginRequiredMixin, View):
     def post(self, request, pk):
-        meeting = selectors.meeting_get_for(request.user, pk_of(pk), Action.CHANGE)
+        meeting = selectors.meeting_get_for(request.user, id_from(pk), Action.CHANGE)
         form = MeetingDeleteForm(request.POST)
         if not form.is_valid():
             messages.error(request, "删除会议须填写原因，会议未删除。")
@@ -382,7 +372,7 @@ class AttachmentView(LoginRequiredMixin, View):
 
     def get(self, request, pk):
         attachment = (
-            MeetingAttachment.objects.restrict(request.user).select_related("meeting").filter(pk=pk_of(pk)).first()
+            MeetingAttachment.objects.restrict(request.user).select_related("meeting").filter(pk=id_from(pk)).first()
         )
         if attachment is None:
             raise NotInScope()
@@ -401,7 +391,7 @@ class AttachmentView(LoginRequiredMixin, View):
 
 class AttachmentUploadView(LoginRequiredMixin, View):
     def post(self, request, pk):
-        meeting = selectors.meeting_get_for(request.user, pk_of(pk), Action.CHANGE)
+        meeting = selectors.meeting_get_for(request.user, id_from(pk), Action.CHANGE)
         try:
             stored = services.attachment_add(
                 actor=request.user, meeting=meeting, files=request.FILES.getlist("attachments")
@@ -415,7 +405,7 @@ class AttachmentUploadView(LoginRequiredMixin, View):
 
 class AttachmentDeleteView(LoginRequiredMixin, View):
     def post(self, request, pk):
-        attachment = MeetingAttachment.objects.restrict(request.user, Action.CHANGE).filter(pk=pk_of(pk)).first()
+        attachment = MeetingAttachment.objects.restrict(request.user, Action.CHANGE).filter(pk=id_from(pk)).first()
         if attachment is None:
             raise NotInScope()
         meeting_pk = attachment.meeting_id
@@ -465,7 +455,7 @@ class BranchCalendarView(LoginRequiredMixin, View):
     """The year of one branch: each required kind against the twelve months, 达标 / 未达标 / 进行中."""
 
     def get(self, request, pk):
-        branch = org_selectors.organization_get_for(request.user, pk_of(pk))
+        branch = org_selectors.organization_get_for(request.user, id_from(pk))
         if branch.kind not in MEETING_HOLDING_KINDS:
             raise Http404("该组织不是党支部或党总支。")
         today = timezone.localdate()

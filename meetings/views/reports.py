@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.views import View
 
-from core.exceptions import NotInScope
+from core.exceptions import id_from
 from core.figures import percent
 from core.scope import Action, in_scope
 from core.views import ScopedListView, xlsx_response
@@ -52,16 +52,6 @@ REPORT_EXPORT_HEADERS = [
     "达标", "达标率(%)",
 ]  # fmt: skip
 BULLETIN_EXPORT_HEADERS = ["排名", "组织代码", "乡镇（单位）", "支部数", "本月到期要求", "达标", "达标率(%)"]
-
-
-def _pk(value) -> int:
-    try:
-        pk = int(value)
-    except (TypeError, ValueError):
-        raise NotInScope() from None
-    if not 0 < pk < 2**63:
-        raise NotInScope()
-    return pk
 
 
 def _month_or_default(value) -> dt.date:
@@ -122,7 +112,7 @@ class MonthlyReportListView(ScopedListView):
         if self._filters is None:
             month = _month_or_default(self.request.GET.get("month"))
             value = self.request.GET.get("organization")
-            selected = org_selectors.organization_get_for(self.request.user, _pk(value)) if value else None
+            selected = org_selectors.organization_get_for(self.request.user, id_from(value)) if value else None
             self._filters = (month, selected)
         return self._filters
 
@@ -244,7 +234,7 @@ class MonthlyReportBuildView(LoginRequiredMixin, View):
 
 
 def _bulletin_target(request, pk, month: str) -> tuple[Organization, dt.date]:
-    organization = bulletin_organization_get_for(request.user, _pk(pk))
+    organization = bulletin_organization_get_for(request.user, id_from(pk))
     day = parse_month(month)
     if day is None or len(month) != 7 or day > month_start(timezone.localdate()):
         raise Http404("没有这个月份的通报。")

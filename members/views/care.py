@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 
-from core.exceptions import NotInScope
+from core.exceptions import NotInScope, id_from
 from core.scope import Action, in_scope, subtree_range_q
 from core.views import ScopedListView, apply_service_errors, xlsx_response
 from core.xlsx.writer import ExportTable, write_table
@@ -36,7 +36,7 @@ from ..forms import (
     StarRuleForm,
 )
 from ..models import FlowRecord, LostContactCase, Member, PointItem, StarRule
-from .members import _MemberStepView, _pk, _selected_org, _share, _visible_ancestors, _year
+from .members import _MemberStepView, _selected_org, _share, _visible_ancestors, _year
 
 PAGE_SIZE = 50
 AUDIT_LIMIT = 20
@@ -70,7 +70,7 @@ def _lost_contact_list(actor, action: str = Action.VIEW) -> QuerySet[LostContact
 
 
 def _lost_contact_get_for(actor, pk, action: str = Action.VIEW) -> LostContactCase:
-    case = _lost_contact_list(actor, action).filter(pk=_pk(pk)).first()
+    case = _lost_contact_list(actor, action).filter(pk=id_from(pk)).first()
     if case is None:
         raise NotInScope()
     return case
@@ -249,7 +249,7 @@ class FlowCloseView(_MemberStepView):
     tab = "flows"
 
     def flow(self, member) -> FlowRecord:
-        flow = member.flows.filter(pk=_pk(self.kwargs["flow_pk"]), end_on__isnull=True).first()
+        flow = member.flows.filter(pk=id_from(self.kwargs["flow_pk"]), end_on__isnull=True).first()
         if flow is None:
             raise NotInScope()
         return flow
@@ -346,7 +346,7 @@ class StarRuleCreateView(PointsConfigRequiredMixin, View):
 
 
 def _get_or_404(model, pk):
-    obj = model.objects.filter(pk=_pk(pk)).first()
+    obj = model.objects.filter(pk=id_from(pk)).first()
     if obj is None:
         raise NotInScope()
     return obj

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.views import View
 
 from core.audit import ACTION_LABELS, audit_describe
-from core.exceptions import NotInScope
+from core.exceptions import NotInScope, id_from
 from core.models import AuditEvent
 from core.scope import Action, in_scope, scope_paths
 from core.views import ScopedListView, apply_service_errors
@@ -48,17 +48,6 @@ STATUS_BADGES = {
     MemberStatus.FLOWED_IN: "text-bg-info",
     MemberStatus.LOST_CONTACT: "text-bg-danger",
 }
-
-
-def _pk(value) -> int:
-    """An id from the URL or query string; anything that is not a number is simply 'not found'."""
-    try:
-        pk = int(value)
-    except (TypeError, ValueError):
-        raise NotInScope() from None
-    if not 0 < pk < 2**63:
-        raise NotInScope()
-    return pk
 
 
 # --- Keyset pagination -------------------------------------------------------------------------------------------
@@ -128,7 +117,7 @@ def _visible_ancestors(actor, org: Organization) -> list[Organization]:
 
 def _selected_org(request, param: str = "org") -> Organization | None:
     value = request.GET.get(param)
-    return org_selectors.organization_get_for(request.user, _pk(value)) if value else None
+    return org_selectors.organization_get_for(request.user, id_from(value)) if value else None
 
 
 def _can_change_somewhere(user) -> bool:
@@ -354,7 +343,7 @@ class MemberCreateView(LoginRequiredMixin, View):
     def _branch(self, request) -> Organization | None:
         value = request.GET.get("branch")
         if value:
-            return org_selectors.organization_get_for(request.user, _pk(value), Action.CHANGE)
+            return org_selectors.organization_get_for(request.user, id_from(value), Action.CHANGE)
         if not _can_change_somewhere(request.user):
             raise PermissionDenied("您的角色无权新增党员。")
         return None

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 
-from core.exceptions import NotInScope
+from core.exceptions import NotInScope, id_from
 from core.scope import Action, in_scope
 from core.views import ScopedListView, apply_service_errors
 from core.xlsx.writer import ExportTable
@@ -40,7 +40,7 @@ from ..pipeline import (
     candidate_problems,
 )
 from ..rules import age_on
-from .members import _branch_for, _can_change_somewhere, _pk, _selected_org, _service_errors, _visible_ancestors
+from .members import _branch_for, _can_change_somewhere, _selected_org, _service_errors, _visible_ancestors
 
 PAGE_SIZE = 50
 AUDIT_LIMIT = 20
@@ -83,7 +83,7 @@ def _candidate_list(actor, action: str = Action.VIEW) -> QuerySet[Candidate]:
 
 def _candidate_get_for(actor, pk, action: str = Action.VIEW) -> Candidate:
     """The candidate, or NotInScope (404) when missing or outside the actor's scope for `action`."""
-    candidate = _candidate_list(actor, action).filter(pk=_pk(pk)).first()
+    candidate = _candidate_list(actor, action).filter(pk=id_from(pk)).first()
     if candidate is None:
         raise NotInScope()
     return candidate
@@ -98,7 +98,7 @@ def _prefill_branch(request, refusal: str) -> Organization | None:
     """The branch of `?branch=<id>` (CHANGE needed, else 404); without it, refuse roles that change nothing."""
     value = request.GET.get("branch")
     if value:
-        return org_selectors.organization_get_for(request.user, _pk(value), Action.CHANGE)
+        return org_selectors.organization_get_for(request.user, id_from(value), Action.CHANGE)
     if not _can_change_somewhere(request.user):
         raise PermissionDenied(refusal)
     return None
