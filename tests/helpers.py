@@ -123,3 +123,89 @@ def assert_tree_consistent() -> None:
             children[parent.pk] = children.get(parent.pk, 0) + 1
     for o in orgs:
         assert o.numchild == children.get(o.pk, 0), f"{o.code}: numchild {o.numchild} != {children.get(o.pk, 0)}"
+
+
+def services_available() -> bool:
+    """The second pass of tests/services.py: a real PostgreSQL and Redis are up."""
+    import os
+
+    return os.environ.get("TEST_SERVICES") == "1" and bool(os.environ.get("TEST_CELERY_BROKER_URL"))
+
+
+def reset_broker_pools(app) -> None:
+    """Drop the app's cached connection and producer pools so the next publish uses the current broker_url. kombu
+    keeps its own registry of pools by connection: the closed ones leave it too, or the next publish to the same
+    broker (an eager task still takes a producer) finds a closed pool."""
+    from kombu import pools as kombu_pools
+
+    for owner, attr in ((app.amqp, "_producer_pool"), (app, "_pool")):
+        pool = getattr(owner, attr, None)
+        if pool is not None:
+            try:
+                pool.force_close_all()
+            except Exception:  # closing a pool that never connected may fail; it is being dropped anyway
+                pass
+            setattr(owner, attr, None)
+    kombu_pools.reset()
+
+
+@contextmanager
+def real_celery_worker(settings, log_name: str = "worker.log"):
+    """A real Celery worker process on the Redis and the PostgreSQL test database of tests/services.py, with this
+    process publishing to it (not eager) until the block ends. Yields (worker process, log path)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from django.conf import settings as django_settings
+    from django.db import connection
+
+    from config.celery import app
+
+    broker = os.environ["TEST_CELERY_BROKER_URL"]
+    db = connection.settings_dict
+    assert connection.vendor == "postgresql", "the worker shares the test database, so it must be a server database"
+    database_url = (
+        f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    )
+    if db.get("PASSWORD"):
+        database_url = database_url.replace("@", f":{db['PASSWORD']}@", 1)
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": database_url,
+        "CELERY_WORKER_BROKER_URL": broker,
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+    }
+    log = Path(settings.MEDIA_ROOT).parent / log_name
+    log.parent.mkdir(parents=True, exist_ok=True)
+    saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    app.conf.broker_url = broker
+    app.conf.task_always_eager = False
+    reset_broker_pools(app)  # pools made for another broker (even eager calls make one) must not be reused
+    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--concurrency=1"]
+    command += ["-l", "warning", "--without-gossip", "--without-mingle", "--without-heartbeat"]
+    with open(log, "wb") as out:
+        worker = subprocess.Popen(
+            command,
+            cwd=django_settings.BASE_DIR,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+    try:
+        assert app.conf.task_always_eager is False and app.conf.broker_url == broker
+        yield worker, log
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
+        for key, value in saved.items():
+            app.conf[key] = value
+        reset_broker_pools(app)

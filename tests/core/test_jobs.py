@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
-from django.conf import settings as django_settings
-from django.db import connection
-from kombu import pools as kombu_pools
 
 from core.exceptions import NotInScope
 from core.models import AuditEvent, Job
@@ -19,7 +13,7 @@ from core.selectors import job_get_for, job_list
 from core.services import import_job_submit, job_progress
 from core.tasks import import_job_run
 from organizations.models import Organization
-from tests.helpers import ORG_HEADERS, POST_HEADERS, counts, org_row, workbook
+from tests.helpers import ORG_HEADERS, POST_HEADERS, counts, org_row, real_celery_worker, services_available, workbook
 
 GOOD = workbook(
     {
@@ -158,66 +152,13 @@ def test_jobs_are_scoped(
 # --- a real worker -----------------------------------------------------------------------------------------------
 
 
-def _services_available() -> bool:
-    return os.environ.get("TEST_SERVICES") == "1" and bool(os.environ.get("TEST_CELERY_BROKER_URL"))
-
-
 @pytest.mark.services
 @pytest.mark.skipif(
-    not _services_available(), reason="needs TEST_SERVICES=1 and TEST_CELERY_BROKER_URL (tests/services.py)"
+    not services_available(), reason="needs TEST_SERVICES=1 and TEST_CELERY_BROKER_URL (tests/services.py)"
 )
 @pytest.mark.django_db(transaction=True)
 def test_import_job_on_a_real_worker(county, county_admin, settings):
-    from config.celery import app
-
-    broker = os.environ["TEST_CELERY_BROKER_URL"]
-    db = connection.settings_dict
-    assert connection.vendor == "postgresql", "the worker shares the test database, so it must be a server database"
-    database_url = (
-        f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    )
-    if db.get("PASSWORD"):
-        database_url = database_url.replace("@", f":{db['PASSWORD']}@", 1)
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": database_url,
-        "CELERY_WORKER_BROKER_URL": broker,
-        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
-    }
-    log = Path(settings.MEDIA_ROOT).parent / "worker.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
-
-    saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    app.conf.broker_url = broker
-    app.conf.task_always_eager = False
-    _reset_broker_pools(app)  # pools made for another broker (even eager calls make one) must not be reused
-    with open(log, "wb") as out:
-        worker = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "--pool=solo",
-                "--concurrency=1",
-                "-l",
-                "warning",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-            ],
-            cwd=django_settings.BASE_DIR,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
-    try:
-        assert app.conf.task_always_eager is False and app.conf.broker_url == broker
+    with real_celery_worker(settings) as (worker, log):
         job = import_job_submit(actor=county_admin, filename="导入.xlsx", content=GOOD)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -230,28 +171,3 @@ def test_import_job_on_a_real_worker(county, county_admin, settings):
         assert job.result["counts"]["组织"] == {"created": 2, "updated": 0, "unchanged": 0}
         assert Organization.objects.filter(code="C01003", parent__code="C01").exists()
         assert AuditEvent.objects.filter(action="create", actor=county_admin, source="import").count() == 4
-    finally:
-        worker.terminate()
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
-        for key, value in saved.items():
-            app.conf[key] = value
-        _reset_broker_pools(app)
-
-
-def _reset_broker_pools(app) -> None:
-    """Drop the app's cached connection and producer pools so the next publish uses the current broker_url."""
-    for owner, attr in ((app.amqp, "_producer_pool"), (app, "_pool")):
-        pool = getattr(owner, attr, None)
-        if pool is not None:
-            try:
-                pool.force_close_all()
-            except Exception:  # closing a pool that never connected may fail; it is being dropped anyway
-                pass
-            setattr(owner, attr, None)
-    # kombu keeps its own registry of pools by connection: the closed ones must leave it too, or the next publish to
-    # the same broker (an eager task still takes a producer) finds a closed pool.
-    kombu_pools.reset()

@@ -36,17 +36,11 @@ March meetings: 8 (大会 1, 委员会 1, 党小组会 1, 党课 1, 主题党日
 from __future__ import annotations
 
 import datetime as dt
-import os
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 from celery.schedules import crontab
-from django.conf import settings as django_settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
 from django.utils import timezone
 
 from core.exceptions import NotInScope
@@ -68,6 +62,7 @@ from meetings.services import meeting_record
 from meetings.tasks import monthly_report_run
 from organizations.models import Organization
 from tests.conftest import _org
+from tests.helpers import real_celery_worker, services_available
 
 SHANGHAI = timezone.get_default_timezone()
 MARCH, FEBRUARY, APRIL, DECEMBER = dt.date(2025, 3, 1), dt.date(2025, 2, 1), dt.date(2025, 4, 1), dt.date(2025, 12, 1)
@@ -462,60 +457,13 @@ def test_the_running_month_is_only_previewed(report_world, county_admin):
 
 @pytest.mark.services
 @pytest.mark.skipif(
-    not os.environ.get("TEST_SERVICES") == "1" or not os.environ.get("TEST_CELERY_BROKER_URL"),
-    reason="needs TEST_SERVICES=1 and TEST_CELERY_BROKER_URL (tests/services.py)",
+    not services_available(), reason="needs TEST_SERVICES=1 and TEST_CELERY_BROKER_URL (tests/services.py)"
 )
 @pytest.mark.django_db(transaction=True)
 def test_monthly_report_on_a_real_worker(default_meeting_standards, report_world, settings):
     """The beat's task, sent to Redis and run by a real worker process on the shared PostgreSQL test database (the
     same set-up as tests/core/test_jobs.py's import job)."""
-    from config.celery import app
-    from tests.core.test_jobs import _reset_broker_pools
-
-    broker = os.environ["TEST_CELERY_BROKER_URL"]
-    db = connection.settings_dict
-    assert connection.vendor == "postgresql", "the worker shares the test database, so it must be a server database"
-    database_url = (
-        f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    )
-    if db.get("PASSWORD"):
-        database_url = database_url.replace("@", f":{db['PASSWORD']}@", 1)
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": database_url,
-        "CELERY_WORKER_BROKER_URL": broker,
-        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
-    }
-    log = Path(settings.MEDIA_ROOT).parent / "worker-reports.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
-    saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    app.conf.broker_url = broker
-    app.conf.task_always_eager = False
-    _reset_broker_pools(app)
-    with open(log, "wb") as out:
-        worker = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "--pool=solo",
-                "--concurrency=1",
-                "-l",
-                "warning",
-            ]
-            + ["--without-gossip", "--without-mingle", "--without-heartbeat"],
-            cwd=django_settings.BASE_DIR,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
-    try:
+    with real_celery_worker(settings, "worker-reports.log") as (worker, log):
         monthly_report_run.delay(month="2025-03")
         deadline = time.monotonic() + 60
         job = None
@@ -530,16 +478,6 @@ def test_monthly_report_on_a_real_worker(default_meeting_standards, report_world
         a1 = MonthlyReport.objects.get(month=MARCH, branch=report_world.village_a1)
         assert (a1.counts["支部党员大会"], a1.counts["主题党日"], a1.due_total, a1.met_total) == (0, 1, 4, 3)
         assert AuditEvent.objects.filter(object_type="core.job", object_id=str(job.pk), source="task").count() == 1
-    finally:
-        worker.terminate()
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
-        for key, value in saved.items():
-            app.conf[key] = value
-        _reset_broker_pools(app)
 
 
 def test_summary_counts_the_same_cells_compliance_cells_builds(report_world):
