@@ -299,18 +299,6 @@ class GroupTally(Tally):
     kinds: dict[str, Tally] = field(default_factory=dict)
 
 
-def attendance_totals(branches: QuerySet[Organization], year: int) -> dict[int, tuple[int, int, int]]:
-    """{branch id: (meetings, expected, present)} over the year's meetings."""
-    qs = (
-        Meeting.objects.filter(held_on__gte=dt.date(year, 1, 1), held_on__lte=dt.date(year, 12, 31))
-        .filter(branch__in=branches.values("id"))
-        .values_list("branch_id")
-        .annotate(n=Count("id"), e=Sum("expected_count"), p=Sum("present_count"))
-        .order_by()
-    )
-    return {b: (n, e or 0, p or 0) for b, n, e, p in qs}
-
-
 def group_key_length(organization: Organization | None) -> int:
     """Branches are grouped by the child of `organization` they lie under (its townships, for the county)."""
     depth = organization.depth if organization is not None else 0
@@ -366,11 +354,13 @@ def branch_cells(branch: Organization, *, year: int, today: dt.date) -> list[Cel
     return list(compliance_cells(actor=None, year=year, today=today, branches=only))
 
 
-def due_now(branch: Organization, *, today: dt.date) -> list[Cell]:
+def due_now(branch: Organization, *, today: dt.date, cells: list[Cell] | None = None) -> list[Cell]:
     """本月待办: the requirements of the periods running today (this month, quarter and year) not met yet, soonest
-    deadline first."""
-    cells = [c for c in branch_cells(branch, year=today.year, today=today) if c.period.contains(today)]
-    return sorted((c for c in cells if c.status == OPEN), key=lambda c: (c.period.end, KIND_ORDER.get(c.kind, 99)))
+    deadline first. `cells`: the branch's cells of this year when the caller has them already."""
+    if cells is None:
+        cells = branch_cells(branch, year=today.year, today=today)
+    running = [c for c in cells if c.period.contains(today) and c.status == OPEN]
+    return sorted(running, key=lambda c: (c.period.end, KIND_ORDER.get(c.kind, 99)))
 
 
 def overdue_cells(*, actor, year: int, today: dt.date, organization: Organization | None = None) -> list[Cell]:

@@ -425,14 +425,14 @@ class MyBranchView(LoginRequiredMixin, View):
         if branch is None:
             return redirect("meetings:list")
         today = timezone.localdate()
-        due = compliance.due_now(branch, today=today)
+        cells = compliance.branch_cells(branch, year=today.year, today=today)
+        due = compliance.due_now(branch, today=today, cells=cells)
         month_start = today.replace(day=1)
         held = list(
             selectors.meeting_list(actor=request.user)
             .filter(branch=branch, held_on__gte=month_start, held_on__lte=today)
             .order_by("-held_at")
         )
-        cells = compliance.branch_cells(branch, year=today.year, today=today)
         decided = [c for c in cells if c.status != ComplianceStatus.OPEN]
         met = sum(c.status == ComplianceStatus.MET for c in decided)
         return render(
