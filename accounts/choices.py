@@ -14,12 +14,12 @@ class Role(models.TextChoices):
 # What each role may do inside the subtree where it is granted.
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.COUNTY_ADMIN: frozenset(
-        {Action.VIEW, Action.CHANGE, Action.MANAGE, Action.MANAGE_ACCOUNTS, Action.VIEW_PERSONAL}
+        {Action.VIEW, Action.CHANGE, Action.MANAGE, Action.MANAGE_ACCOUNTS, Action.VIEW_PERSONAL, Action.INSPECT}
     ),
-    Role.TOWNSHIP_ADMIN: frozenset({Action.VIEW, Action.CHANGE, Action.MANAGE, Action.MANAGE_ACCOUNTS}),
+    Role.TOWNSHIP_ADMIN: frozenset({Action.VIEW, Action.CHANGE, Action.MANAGE, Action.MANAGE_ACCOUNTS, Action.INSPECT}),
     Role.BRANCH_SECRETARY: frozenset({Action.VIEW, Action.CHANGE}),
     Role.LEADER: frozenset({Action.VIEW}),
-    Role.INSPECTOR: frozenset({Action.VIEW}),
+    Role.INSPECTOR: frozenset({Action.VIEW, Action.INSPECT}),
 }
 
 # Which roles an account manager may hand out (never more than they hold themselves).

@@ -39,6 +39,7 @@ class Action:
     MANAGE = "manage"  # keep the tree: organizations, posts, imports
     MANAGE_ACCOUNTS = "manage_accounts"
     VIEW_PERSONAL = "view_personal"  # see unmasked ID and phone numbers (audited)
+    INSPECT = "inspect"  # record inspection findings (and, later, assessment scores) for the orgs assigned
 
 
 def subtree_q(field: str, paths) -> Q:

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from core.attachments import StoredFile
 from core.scope import CountyWideQuerySet, RestrictedQuerySet
 
 from .choices import AttendanceStatus, Exemption, MeetingKind, PeriodType
@@ -152,39 +153,50 @@ class Attendance(models.Model):
         return f"{self.member_id} {self.status}"
 
 
-def attachment_path(instance: MeetingAttachment, filename: str) -> str:
-    # The stored name is ours (a random token plus the checked extension); the user's name is kept in `name`.
-    return f"meetings/{timezone.localdate():%Y/%m}/{instance.token}{instance.extension}"
-
-
-class MeetingAttachment(models.Model):
-    """A photo or PDF of a meeting. Type is checked by content, not by name; files are served only through a
-    scoped view."""
+class Speech(models.Model):
+    """A member's speech material (发言材料, 对照检查材料) at a meeting, kept as text: the nightly check compares
+    the speeches of one 组织生活会 for copied ones."""
 
     scope_path_field = "meeting__branch__path"
 
-    meeting = models.ForeignKey(Meeting, verbose_name="会议", on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField("文件", upload_to=attachment_path, max_length=200)
-    token = models.CharField("存储标识", max_length=32, unique=True)
-    extension = models.CharField("扩展名", max_length=8)
-    name = models.CharField("文件名", max_length=200)
-    content_type = models.CharField("文件类型", max_length=50)
-    size = models.PositiveIntegerField("大小（字节）")
-    sha256 = models.CharField("SHA-256", max_length=64)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="上传人", null=True, blank=True, on_delete=models.SET_NULL
+    meeting = models.ForeignKey(Meeting, verbose_name="会议", on_delete=models.CASCADE, related_name="speeches")
+    member = models.ForeignKey(
+        "members.Member", verbose_name="党员", on_delete=models.PROTECT, related_name="speeches", db_index=False
     )
-    uploaded_at = models.DateTimeField("上传时间", default=timezone.now)
+    text = models.TextField("发言材料")
+    created_at = models.DateTimeField("登记时间", default=timezone.now)
 
     objects = RestrictedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "会议附件"
+        verbose_name = "发言材料"
         verbose_name_plural = verbose_name
-        ordering = ["uploaded_at", "id"]
+        ordering = ["meeting_id", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "member"],
+                name="speech_once_per_member",
+                violation_error_message="该党员在此次会议已有发言材料。",
+            )
+        ]
 
     def __str__(self):
-        return self.name
+        return f"{self.meeting_id} {self.member_id}"
+
+
+class MeetingAttachment(StoredFile):
+    """A photo or PDF of a meeting (core.attachments: type by content, served only through a scoped view)."""
+
+    scope_path_field = "meeting__branch__path"
+    storage_folder = "meetings"
+
+    meeting = models.ForeignKey(Meeting, verbose_name="会议", on_delete=models.CASCADE, related_name="attachments")
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta(StoredFile.Meta):
+        verbose_name = "会议附件"
+        verbose_name_plural = verbose_name
 
 
 class MonthlyReport(models.Model):

@@ -12,15 +12,7 @@ from .choices import MEETING_HOLDING_KINDS, AttendanceStatus, Exemption, Meeting
 BACKFILL_AFTER_DAYS = getattr(settings, "MEETING_BACKFILL_AFTER_DAYS", 15)
 # Editing a meeting held more than this many days ago needs a reason.
 LATE_EDIT_AFTER_DAYS = getattr(settings, "MEETING_LATE_EDIT_AFTER_DAYS", 30)
-ATTACHMENT_MAX_BYTES = getattr(settings, "MEETING_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 ATTACHMENTS_PER_MEETING = 20
-
-# Accepted attachments, recognized by their first bytes (a renamed file is refused whatever its name says).
-ATTACHMENT_TYPES = (
-    (b"\xff\xd8\xff", "image/jpeg", ".jpg"),
-    (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
-    (b"%PDF-", "application/pdf", ".pdf"),
-)
 
 
 def holding_problem(org) -> str | None:
@@ -89,11 +81,3 @@ def attendance_problems(entries, *, eligible: dict[int, str], branch_name: str, 
         elif status == AttendanceStatus.LEAVE and not (reason or "").strip():
             problems.append(f"{eligible.get(member_id, '#' + str(member_id))}请假，须填写请假原因。")
     return problems
-
-
-def sniff_attachment(head: bytes) -> tuple[str, str] | None:
-    """(content type, extension) of an accepted file from its first bytes, None for anything else."""
-    for magic, content_type, extension in ATTACHMENT_TYPES:
-        if head.startswith(magic):
-            return content_type, extension
-    return None

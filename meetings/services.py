@@ -7,8 +7,6 @@ nothing (files stored for a meeting that then fails are removed again).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -17,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.selectors import may_configure_county
+from core.attachments import check_uploads, delete_stored, store_uploads
 from core.audit import audit_log, snapshot
 from core.scope import Action
 from organizations.services import ensure_in_scope
@@ -344,66 +343,19 @@ def meeting_delete(*, actor, meeting: Meeting, reason: str) -> None:
 
 
 def _checked_uploads(files: Iterable, *, already: int) -> dict:
-    """Read and check uploads: {'files': [(upload, content, type, extension)]} or {'attachments': [problems]}."""
-    problems, checked = [], []
-    files = [f for f in files if f]
-    if already + len(files) > rules.ATTACHMENTS_PER_MEETING:
-        problems.append(f"每次会议最多 {rules.ATTACHMENTS_PER_MEETING} 个附件。")
-    for upload in files:
-        name = getattr(upload, "name", "附件")
-        size = getattr(upload, "size", None)
-        if size is not None and size > rules.ATTACHMENT_MAX_BYTES:
-            problems.append(f"“{name}”大小超过 {rules.ATTACHMENT_MAX_BYTES // (1024 * 1024)} MB。")
-            continue
-        content = upload.read(rules.ATTACHMENT_MAX_BYTES + 1)
-        if len(content) > rules.ATTACHMENT_MAX_BYTES:
-            problems.append(f"“{name}”大小超过 {rules.ATTACHMENT_MAX_BYTES // (1024 * 1024)} MB。")
-            continue
-        if not content:
-            problems.append(f"“{name}”是空文件。")
-            continue
-        sniffed = rules.sniff_attachment(content[:16])
-        if sniffed is None:
-            problems.append(f"“{name}”不是 JPG、PNG 图片或 PDF 文件（按文件内容判断）。")
-            continue
-        checked.append((upload, content, *sniffed))
+    """Read and check uploads: {'files': [CheckedUpload]} or {'attachments': [problems]}."""
+    checked, problems = check_uploads(files, already=already, limit=rules.ATTACHMENTS_PER_MEETING)
     return {"attachments": problems} if problems else {"files": checked}
 
 
 def _store_uploads(actor, meeting: Meeting, checked: list) -> list[MeetingAttachment]:
-    from django.core.files.base import ContentFile
-
-    stored = []
-    storage = MeetingAttachment._meta.get_field("file").storage
-    try:
-        for upload, content, content_type, extension in checked:
-            attachment = MeetingAttachment(
-                meeting=meeting,
-                token=secrets.token_hex(16),
-                extension=extension,
-                name=(getattr(upload, "name", "") or f"附件{extension}")[:200],
-                content_type=content_type,
-                size=len(content),
-                sha256=hashlib.sha256(content).hexdigest(),
-                uploaded_by=actor if getattr(actor, "pk", None) else None,
-            )
-            attachment.file.save(attachment.token + extension, ContentFile(content), save=False)
-            stored.append(attachment)
-            attachment.save()
-            audit_log(
-                actor=actor,
-                action="create",
-                obj=attachment,
-                org_path=meeting.branch.path,
-                after={"meeting": meeting.pk, "name": attachment.name, "size": attachment.size},
-            )
-    except Exception:
-        # The rows roll back with the transaction; the files are not transactional and go here. Stores are the last
-        # step of each service, so nothing of ours can fail after them.
-        for attachment in stored:
-            storage.delete(attachment.file.name)
-        raise
-    return stored
+    return store_uploads(
+        actor,
+        checked,
+        make=lambda **fields: MeetingAttachment(meeting=meeting, **fields),
+        org_path=meeting.branch.path,
+        owner={"meeting": meeting.pk},
+    )
 
 
 @transaction.atomic
@@ -419,17 +371,7 @@ def attachment_add(*, actor, meeting: Meeting, files: Iterable) -> list[MeetingA
 def attachment_delete(*, actor, attachment: MeetingAttachment) -> None:
     meeting = attachment.meeting
     ensure_in_scope(actor, Action.CHANGE, meeting.branch)
-    name = attachment.file.name
-    storage = attachment.file.storage
-    audit_log(
-        actor=actor,
-        action="delete",
-        obj=attachment,
-        org_path=meeting.branch.path,
-        before={"meeting": meeting.pk, "name": attachment.name, "size": attachment.size},
-    )
-    attachment.delete()
-    transaction.on_commit(lambda: storage.delete(name))
+    delete_stored(actor, attachment, org_path=meeting.branch.path, owner={"meeting": meeting.pk})
 
 
 # --- Standards --------------------------------------------------------------------------------------------------

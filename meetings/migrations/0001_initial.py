@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import meetings.models
+import core.attachments
 from django.conf import settings
 from django.db import migrations, models
 
@@ -67,7 +67,7 @@ class Migration(migrations.Migration):
             name='MeetingAttachment',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.FileField(max_length=200, upload_to=meetings.models.attachment_path, verbose_name='文件')),
+                ('file', models.FileField(max_length=200, upload_to=core.attachments.stored_file_path, verbose_name='文件')),
                 ('token', models.CharField(max_length=32, unique=True, verbose_name='存储标识')),
                 ('extension', models.CharField(max_length=8, verbose_name='扩展名')),
                 ('name', models.CharField(max_length=200, verbose_name='文件名')),

@@ -4,19 +4,19 @@ branch's own pages (本月待办 and the year's compliance calendar)."""
 from __future__ import annotations
 
 import datetime as dt
-from urllib.parse import quote
 
 import django_filters
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 
+from core.attachments import file_response
 from core.audit import ACTION_LABELS, audit_describe
 from core.exceptions import NotInScope, id_from
 from core.models import AuditEvent
@@ -368,25 +368,11 @@ class MeetingDeleteView(LoginRequiredMixin, View):
 
 
 class AttachmentView(LoginRequiredMixin, View):
-    """An attachment, to those who may see its meeting only; served with the type found by content, never sniffed."""
+    """An attachment, to those who may see its meeting only."""
 
     def get(self, request, pk):
-        attachment = (
-            MeetingAttachment.objects.restrict(request.user).select_related("meeting").filter(pk=id_from(pk)).first()
-        )
-        if attachment is None:
-            raise NotInScope()
-        try:
-            fh = attachment.file.open("rb")
-        except FileNotFoundError:
-            raise Http404("附件文件已丢失，请联系管理员。") from None
-        response = FileResponse(fh, content_type=attachment.content_type)
-        disposition = "attachment" if request.GET.get("download") else "inline"
-        response["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{quote(attachment.name)}"
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Cache-Control"] = "private, max-age=3600"
-        response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; object-src 'self'"
-        return response
+        attachment = MeetingAttachment.objects.restrict(request.user).filter(pk=id_from(pk)).first()
+        return file_response(attachment, download=bool(request.GET.get("download")))
 
 
 class AttachmentUploadView(LoginRequiredMixin, View):

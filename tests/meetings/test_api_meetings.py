@@ -463,7 +463,7 @@ def test_wrong_type_too_large_or_no_file_is_refused(county, m_a1, secretary, api
     with unchanged(m_a1):
         response = client.post(url, {"file": upload(TEXT_AS_JPG, "合影.jpg")}, format="multipart")
     assert assert_chinese_error(response, "file") == "“合影.jpg”不是 JPG、PNG 图片或 PDF 文件（按文件内容判断）。"
-    monkeypatch.setattr("meetings.rules.ATTACHMENT_MAX_BYTES", 1024 * 1024)
+    monkeypatch.setattr("core.attachments.MAX_BYTES", 1024 * 1024)
     big = upload(JPEG + b"\x00" * (1024 * 1024), "大图.jpg")
     with unchanged(m_a1):
         # a good file beside the big one is not kept either: the upload is all or nothing

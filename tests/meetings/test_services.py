@@ -236,7 +236,7 @@ def test_attachments_are_checked_by_content(county, monkeypatch):
     with pytest.raises(ValidationError) as exc:
         record(county.village_a1, kind="党课", files=[upload("照片.jpg", b"just some text, renamed")])
     assert "不是 JPG、PNG 图片或 PDF 文件" in str(exc.value.message_dict["attachments"])
-    monkeypatch.setattr(rules, "ATTACHMENT_MAX_BYTES", 32)
+    monkeypatch.setattr("core.attachments.MAX_BYTES", 32)
     with pytest.raises(ValidationError) as exc:
         attachment_add(actor=None, meeting=meeting, files=[upload("大.png", PNG)])
     assert "大小超过" in str(exc.value.message_dict["attachments"])

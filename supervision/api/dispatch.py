@@ -1,0 +1,5 @@
+"""REST endpoints of supervision: dispatch."""
+
+
+def register(router) -> None:
+    pass

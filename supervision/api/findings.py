@@ -1,0 +1,5 @@
+"""REST endpoints of supervision: findings."""
+
+
+def register(router) -> None:
+    pass

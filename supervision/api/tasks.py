@@ -1,0 +1,5 @@
+"""REST endpoints of supervision: tasks."""
+
+
+def register(router) -> None:
+    pass

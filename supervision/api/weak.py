@@ -1,0 +1,5 @@
+"""REST endpoints of supervision: weak."""
+
+
+def register(router) -> None:
+    pass

@@ -1,0 +1,1 @@
+"""django-filter FilterSets of supervision, one module per capability."""

@@ -1,0 +1,3 @@
+"""Pages of supervision: checks (views/checks.py)."""
+
+urlpatterns: list = []

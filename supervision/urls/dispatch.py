@@ -1,0 +1,3 @@
+"""Pages of supervision: dispatch (views/dispatch.py)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Pages of supervision: findings (views/findings.py)."""
+
+urlpatterns: list = []

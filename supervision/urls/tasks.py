@@ -1,0 +1,3 @@
+"""Pages of supervision: tasks (views/tasks.py)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Pages of supervision: terms (views/terms.py)."""
+
+urlpatterns: list = []

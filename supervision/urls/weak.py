@@ -1,0 +1,3 @@
+"""Pages of supervision: weak (views/weak.py)."""
+
+urlpatterns: list = []
