@@ -42,6 +42,7 @@ from members.models import (
 from members.views.care import training_coverage
 from organizations.demo import DEMO_BRANCH, DEMO_TODAY
 from organizations.models import Organization, Post
+from supervision.choices import CheckKind
 
 pytestmark = pytest.mark.django_db
 
@@ -328,6 +329,12 @@ def _check_the_first_seed(lines: list[str]) -> None:
     assert table[1][1:3] == ["乡镇（工委）管理员", "石门镇党委"]
 
 
+# What supervision/demo.py plants for the nightly checks to find, on top of the members and meetings demos.
+PLANTED_REPORT_COPIES = 5  # plant_reports: a copied 思想汇报 in five branches
+PLANTED_OVERLAP_MEETINGS = 3  # plant_overlaps: three committee meetings an hour after a 主题党日
+SUPERVISION_TITLES = ["党建任务", "问题清单", "软弱涣散党组织", "驻村干部", "发言材料", "形式主义线索"]
+
+
 def test_seed_demo_builds_the_county_and_a_second_run_changes_nothing():
     # One test, one full seed per pass: the demo county takes ~30 s to build (and minutes to roll back on PostgreSQL).
     first = _run("seed_demo", "--if-empty")  # an empty database: --if-empty builds the county
@@ -348,6 +355,11 @@ def test_seed_demo_builds_the_county_and_a_second_run_changes_nothing():
     assert _counts() == before
     assert list(Organization.objects.order_by("code").values_list("code", "path", "name", "parent__code")) == tree
     assert dict(User.objects.values_list("username", "password")) == passwords
+    supervision = [line for line in lines if line.split(":")[0] in SUPERVISION_TITLES]
+    assert [line.split(":")[0] for line in supervision] == SUPERVISION_TITLES
+    assert all(": 已新增 0 " in line for line in supervision)  # nothing added the second time
+    checks = [line for line in lines if line.startswith("夜间检查·")]
+    assert len(checks) == len(CheckKind.values) and all(line.endswith("新登记 0 条问题") for line in checks)
     assert lines == [
         f"组织: 已新增 0 行，已更新 0 行，未变 {before['organizations']} 行",
         f"职务: 已新增 0 行，已更新 0 行，未变 {before['posts']} 行",
@@ -355,12 +367,15 @@ def test_seed_demo_builds_the_county_and_a_second_run_changes_nothing():
         f"组织关系转接: 已新增 0 次，已有 {before['memberships'] - before['members']} 次",
         f"党籍状态变更: 已新增 0 次，已有 {before['status_changes']} 次",
         f"发展党员: 已新增 0 名，已有 {before['candidates']} 名",
-        f"思想汇报: 已新增 0 份，已有 {before['thought_reports']} 份",
+        # the members and meetings demos count their own records; the supervision demo planted some besides
+        f"思想汇报: 已新增 0 份，已有 {before['thought_reports'] - PLANTED_REPORT_COPIES} 份",
         f"流动党员: 已新增 0 条流动记录，已有 {away} 条",
         f"培训台账: 已新增 0 条，已有 {before['trainings']} 条",
         f"积分项目: 已新增 0 项，已有 {before['point_items']} 项",
         f"积分记录: 已新增 0 条，已有 {before['points']} 条",
-        f"三会一课: 已新增 0 次会议（0 次有签到名单，0 条出席记录；补录 0 次，逾期修改 0 次），已有 {before['meetings']} 次",
+        f"三会一课: 已新增 0 次会议（0 次有签到名单，0 条出席记录；补录 0 次，逾期修改 0 次），已有 {before['meetings'] - PLANTED_OVERLAP_MEETINGS} 次",
+        *supervision,
+        *checks,
         "演示账号均已存在，未改动。",
         "演示数据已就绪；运行 manage.py demo_logins 查看演示账号。",
     ]

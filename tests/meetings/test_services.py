@@ -12,7 +12,6 @@ from django.utils import timezone
 
 from core.exceptions import NotInScope
 from core.models import AuditEvent
-from meetings import rules
 from meetings.models import Attendance, Meeting, MeetingAttachment, MeetingStandard
 from meetings.selectors import attendees_on
 from meetings.services import (
