@@ -81,10 +81,19 @@ class Job(models.Model):
         verbose_name_plural = verbose_name
         ordering = ["-created_at", "-id"]
 
-    KIND_LABELS = {"import": "导入任务", "export": "导出任务", "meetings_report": "月报生成"}
+    KIND_LABELS = {
+        "import": "导入任务",
+        "export": "导出任务",
+        "meetings_report": "月报生成",
+        "formalism_checks": "形式主义检查",
+    }
 
     def __str__(self):
-        return f"{self.KIND_LABELS.get(self.kind, self.kind)} #{self.pk}"
+        return f"{self.kind_label} #{self.pk}"
+
+    @property
+    def kind_label(self) -> str:
+        return self.KIND_LABELS.get(self.kind, self.kind)
 
     @property
     def is_finished(self) -> bool:

@@ -38,6 +38,7 @@ def browser():
                     "--disable-sync",
                     "--no-first-run",
                     "--disable-quic",
+                    "--lang=zh-CN",  # the browser's own widgets (file and date inputs) in Chinese, as users see them
                 ],
             )
             yield b

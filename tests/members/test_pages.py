@@ -535,8 +535,9 @@ def test_members_list_links_and_navigation(client, world, county_admin, township
     body = login(client, township_admin).get(reverse("members:list")).content.decode()
     assert reverse("members:point_items") not in body
     response = client.get(reverse("members:pipeline"))
-    active = [item["label"] for item in response.context["nav_items"] if item["active"]]
-    assert active == ["发展党员"]
+    nav = response.context["nav_items"]
+    assert [area["label"] for area in nav if area["active"]] == ["党员管理"]
+    assert [page["label"] for area in nav for page in area["children"] if page["active"]] == ["发展党员"]
 
 
 def _count_queries(client, url) -> int:
