@@ -22,6 +22,7 @@ from core.idnumber import IdNumberError
 from core.models import AuditEvent
 from core.scope import Action, in_scope
 from core.views import ScopedListView, apply_service_errors
+from supervision.selectors.findings import organization_findings
 
 from . import selectors, services
 from .choices import Domain, OrgKind, PostTitle
@@ -164,6 +165,7 @@ class OrganizationDetailView(LoginRequiredMixin, View):
             "current_posts": current,
             "past_posts": history,
             "audit_rows": _audit_rows(org),
+            "findings": organization_findings(actor=user, organization=org),
             **tree_context(user, org, crumbs=crumbs),
         }
         return render(request, "organizations/detail.html", ctx)

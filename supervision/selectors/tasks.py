@@ -7,11 +7,12 @@ import datetime as dt
 from dataclasses import dataclass
 from fractions import Fraction
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from core.exceptions import NotInScope, id_from
-from core.scope import Action
+from core.scope import ALL, Action, scope_paths, subtree_q, subtree_range_q
+from organizations.models import Organization
 
 from ..choices import AssignmentStatus
 from ..models import Task, TaskAssignment
@@ -42,6 +43,109 @@ def assignment_get_for(actor, pk, action: str = Action.VIEW) -> TaskAssignment:
     if assignment is None:
         raise NotInScope()
     return assignment
+
+
+def task_sent_list(*, actor, today: dt.date | None = None) -> QuerySet[Task]:
+    """我发出的: tasks whose sender lies in the actor's scope, each with the counts of its assignments (派送数,
+    已上报 = waiting for review, 已通过, 已退回, 逾期未报), the urgent first: those with overdue receivers, then the open
+    ones by deadline, the finished ones last."""
+    today = today or timezone.localdate()
+    qs = Task.objects.restrict(actor).select_related("sender")
+    return with_counts(qs, actor=actor, today=today).order_by(
+        Case(
+            When(overdue__gt=0, then=Value(0)),
+            When(assigned__gt=0, accepted=F("assigned"), then=Value(2)),
+            default=Value(1),
+            output_field=IntegerField(),
+        ),
+        "deadline",
+        "-id",
+    )
+
+
+def with_counts(tasks: QuerySet[Task], *, actor, today: dt.date | None = None) -> QuerySet[Task]:
+    """Tasks annotated with the counts of the assignments the actor sees (its whole sending for the sender's staff,
+    its own organizations for a receiver): assigned, reported (waiting for review), accepted, returned, overdue."""
+    today = today or timezone.localdate()
+    paths = scope_paths(actor, Action.VIEW)
+    seen = Q() if paths is ALL else subtree_q("assignments__organization__path", paths)
+
+    def count(q: Q | None = None) -> Count:
+        condition = seen & q if q is not None else seen
+        return Count("assignments", filter=condition or None)
+
+    return tasks.annotate(
+        assigned=count(),
+        reported=count(Q(assignments__status=AssignmentStatus.REPORTED)),
+        accepted=count(Q(assignments__status=AssignmentStatus.ACCEPTED)),
+        returned=count(Q(assignments__status=AssignmentStatus.RETURNED)),
+        overdue=count(Q(assignments__status__in=WAITING_STATUSES, deadline__lt=today)),
+    )
+
+
+def assignment_received_list(*, actor, today: dt.date | None = None) -> QuerySet[TaskAssignment]:
+    """我收到的 (待办): assignments of organizations where the actor reports (CHANGE), except those of tasks it reviews
+    itself (the sender in its MANAGE scope: a township's own tasks to its villages are its sending, not its to-do).
+    Overdue first, then returned, pending, reported and accepted; by deadline within each."""
+    today = today or timezone.localdate()
+    qs = assignment_list(actor=actor, action=Action.CHANGE)
+    managed = scope_paths(actor, Action.MANAGE)
+    if managed is ALL:
+        return qs.none()
+    if managed:
+        qs = qs.exclude(subtree_q("task__sender__path", managed))
+    return qs.order_by(
+        Case(
+            When(overdue_q(today), then=Value(0)),
+            When(status=AssignmentStatus.RETURNED, then=Value(1)),
+            When(status=AssignmentStatus.PENDING, then=Value(2)),
+            When(status=AssignmentStatus.REPORTED, then=Value(3)),
+            default=Value(4),
+            output_field=IntegerField(),
+        ),
+        "task__deadline",
+        "-task_id",
+    )
+
+
+def urgency(assignment: TaskAssignment, today: dt.date | None = None) -> tuple:
+    """How a task's assignment rows sort on its page: overdue, waiting for review, returned, pending, accepted."""
+    order = {
+        AssignmentStatus.REPORTED: 1,
+        AssignmentStatus.RETURNED: 2,
+        AssignmentStatus.PENDING: 3,
+        AssignmentStatus.ACCEPTED: 4,
+    }
+    return (0 if is_overdue(assignment, today) else order[assignment.status], assignment.organization.path)
+
+
+def dispatch_targets(
+    *,
+    actor,
+    sender: Organization,
+    within: Organization | None = None,
+    kinds=(),
+    domains=(),
+    direct_only: bool = False,
+) -> QuerySet[Organization]:
+    """The organizations a task from `sender` may go to, chosen by filters on the tree: strictly below `sender`
+    (below `within` when given, itself `sender` or one of its descendants), of the given kinds (OrgKind) and domains
+    (Domain), the direct children only or the whole subtree; always inside the actor's MANAGE scope. "All village
+    branches of a township" = sender the township, kinds=[党支部], domains=[农村]. `within` outside the sender's
+    subtree matches nothing. Ordered by path (the tree's order)."""
+    root = within or sender
+    if not root.path.startswith(sender.path):
+        return Organization.objects.none()
+    qs = Organization.objects.restrict(actor, Action.MANAGE).exclude(pk=sender.pk)
+    if direct_only:
+        qs = qs.filter(parent_id=root.pk)
+    else:
+        qs = qs.filter(subtree_range_q("path", root.path)).exclude(pk=root.pk)
+    if kinds:
+        qs = qs.filter(kind__in=list(kinds))
+    if domains:
+        qs = qs.filter(domain__in=list(domains))
+    return qs.order_by("path")
 
 
 def overdue_q(today: dt.date | None = None) -> Q:

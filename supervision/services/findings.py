@@ -386,7 +386,12 @@ def findings_raise(faults: Iterable[Fault], *, today: dt.date | None = None) -> 
             object_id=pk,
             object_repr=f"{CheckKind(f.check_kind).label}",
             org_path=orgs.get(f.organization_id, ""),
-            after={"check_kind": f.check_kind, "check_key": f.key, "category": category, "deadline": deadline},
+            after={
+                "check_kind": f.check_kind,
+                "check_key": f.key,
+                "category": category,
+                "deadline": deadline.isoformat(),
+            },
         )
     bulk_insert(
         Finding,

@@ -102,7 +102,7 @@ def task_dispatch(
         org_path=sender.path,
         after={
             "title": title,
-            "deadline": deadline,
+            "deadline": deadline.isoformat(),  # the audit row is JSON
             "organizations": len(assignments),
             "targets_note": task.targets_note,
         },

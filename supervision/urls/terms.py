@@ -1,3 +1,9 @@
-"""Pages of supervision: terms (views/terms.py)."""
+"""Pages of supervision: committee terms (views/terms.py)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from ..views import terms
+
+urlpatterns = [
+    path("terms/", terms.TermListView.as_view(), name="term_list"),
+]
