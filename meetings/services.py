@@ -22,7 +22,7 @@ from organizations.services import ensure_in_scope
 
 from . import rules
 from .choices import AttendanceStatus, Exemption, PeriodType
-from .models import Attendance, Meeting, MeetingAttachment, MeetingStandard
+from .models import Attendance, Meeting, MeetingAttachment, MeetingStandard, Speech
 from .selectors import attendees_on
 
 MEETING_AUDIT_FIELDS = (
@@ -372,6 +372,76 @@ def attachment_delete(*, actor, attachment: MeetingAttachment) -> None:
     meeting = attachment.meeting
     ensure_in_scope(actor, Action.CHANGE, meeting.branch)
     delete_stored(actor, attachment, org_path=meeting.branch.path, owner={"meeting": meeting.pk})
+
+
+# --- Speech materials ------------------------------------------------------------------------------------------
+
+SPEECH_MAX_CHARS = 20000
+
+
+def _speech_audit(speech: Speech, name: str) -> dict:
+    return {"meeting": speech.meeting_id, "member": speech.member_id, "name": name, "text": speech.text}
+
+
+@transaction.atomic
+def speech_save(*, actor, meeting: Meeting, member, text: str) -> Speech:
+    """Keep a member's speech material (发言材料) at a meeting, as text the nightly check compares: one per member,
+    a second one replaces the first. The member must be on the meeting's attendance list."""
+    ensure_in_scope(actor, Action.CHANGE, meeting.branch)
+    text = (text or "").strip()
+    problems = {}
+    if not text:
+        problems["text"] = "请填写发言材料内容。"
+    elif len(text) > SPEECH_MAX_CHARS:
+        problems["text"] = f"发言材料不超过 {SPEECH_MAX_CHARS} 字（现有 {len(text)} 字）。"
+    if member is None or not Attendance.objects.filter(meeting=meeting, member=member).exists():
+        problems["member"] = "请选择该次会议出席名单中的党员。"
+    _raise(problems)
+    name = member.person.name
+    speech = Speech.objects.select_for_update().filter(meeting=meeting, member=member).first()
+    if speech is None:
+        speech = Speech.objects.create(meeting=meeting, member=member, text=text, created_at=timezone.now())
+        audit_log(
+            actor=actor,
+            action="create",
+            obj=speech,
+            org_path=meeting.branch.path,
+            after=_speech_audit(speech, name),
+            note=f"{name}的发言材料",
+        )
+        return speech
+    if speech.text == text:
+        return speech
+    before = _speech_audit(speech, name)
+    speech.text = text
+    speech.save(update_fields=["text"])
+    audit_log(
+        actor=actor,
+        action="update",
+        obj=speech,
+        org_path=meeting.branch.path,
+        before=before,
+        after=_speech_audit(speech, name),
+        note=f"{name}的发言材料",
+    )
+    return speech
+
+
+@transaction.atomic
+def speech_delete(*, actor, speech: Speech) -> None:
+    """Remove a speech material (entered for the wrong member or meeting)."""
+    meeting = speech.meeting
+    ensure_in_scope(actor, Action.CHANGE, meeting.branch)
+    name = speech.member.person.name
+    audit_log(
+        actor=actor,
+        action="delete",
+        obj=speech,
+        org_path=meeting.branch.path,
+        before=_speech_audit(speech, name),
+        note=f"{name}的发言材料",
+    )
+    speech.delete()
 
 
 # --- Standards --------------------------------------------------------------------------------------------------

@@ -147,6 +147,14 @@ SPECTACULAR_SETTINGS = {
         "OrgKindEnum": "organizations.choices.OrgKind",
         "MeetingKindEnum": "meetings.choices.MeetingKind",
         "AttendanceStatusEnum": "meetings.choices.AttendanceStatus",
+        # supervision.api beside members' `category` and the others' `status`
+        "FindingSourceEnum": "supervision.choices.FindingSource",
+        "FindingCategoryEnum": "supervision.choices.FindingCategory",
+        "SeverityEnum": "supervision.choices.Severity",
+        "FindingStatusEnum": "supervision.choices.FindingStatus",
+        "FindingStepEnum": "supervision.choices.FindingStep",
+        "MemberCategoryEnum": "members.choices.MemberCategory",
+        "DispatchRoleEnum": "supervision.choices.DispatchRole",
     },
 }
 
@@ -173,7 +181,19 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "meetings.tasks.monthly_report_run",
         "schedule": crontab(minute=0, hour=3, day_of_month=1),
     },
+    # 形式主义检查: the nightly data-quality checks, whose new faults go on the findings list.
+    "supervision-formalism-checks": {
+        "task": "supervision.tasks.formalism_checks_run",
+        "schedule": crontab(minute=30, hour=1),
+    },
 }
+
+# The nightly formalism checks: texts at least this similar are near-duplicates; two meetings attended by the same
+# person less than this many hours apart in different places overlap; back-filled meetings and missed periods are
+# reported when they fall within the lookback window (days before today).
+SUPERVISION_SIMILARITY_THRESHOLD = env.float("SUPERVISION_SIMILARITY_THRESHOLD", default=0.8)
+SUPERVISION_MEETING_HOURS = env.float("SUPERVISION_MEETING_HOURS", default=2)
+SUPERVISION_LOOKBACK_DAYS = env.int("SUPERVISION_LOOKBACK_DAYS", default=365)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 12 * 60 * 60

@@ -31,7 +31,7 @@ from .. import compliance, rules, selectors, services
 from ..choices import MEETING_HOLDING_KINDS, AttendanceStatus, ComplianceStatus, MeetingKind
 from ..filtersets import MeetingFilterSet
 from ..forms import MeetingDeleteForm, MeetingForm, attendance_from_post, posted_member_ids
-from ..models import MeetingAttachment
+from ..models import MeetingAttachment, Speech
 
 STATUS_CLASSES = {
     ComplianceStatus.MET: "text-bg-success",
@@ -270,10 +270,15 @@ class MeetingDetailView(LoginRequiredMixin, View):
             .order_by("-at", "-id")[:20]
         )
         can_change = in_scope(request.user, Action.CHANGE, meeting.branch.path)
+        speeches = list(meeting.speeches.select_related("member__person").order_by("member__person__name", "id"))
+        for speech in speeches:
+            speech.first_line = next((line.strip() for line in speech.text.splitlines() if line.strip()), "")
         return render(
             request,
             "meetings/detail.html",
             {
+                "speeches": speeches,
+                "speech_form": SpeechForm(attendance=attendance) if can_change and attendance else None,
                 "meeting": meeting,
                 "attendance": attendance,
                 "attachments": list(meeting.attachments.all()),
@@ -362,6 +367,65 @@ class MeetingDeleteView(LoginRequiredMixin, View):
             return redirect("meetings:detail", pk=meeting.pk)
         messages.success(request, "会议已删除（原因已记入审计）。")
         return redirect(f"{reverse('meetings:list')}?branch={branch_id}")
+
+
+# --- Speech materials -----------------------------------------------------------------------------------------------
+
+
+class SpeechForm(forms.Form):
+    """A member of the attendance list and their speech material as text (pasted from the written copy)."""
+
+    member = forms.TypedChoiceField(label="党员", coerce=int)
+    text = forms.CharField(
+        label="发言材料",
+        max_length=services.SPEECH_MAX_CHARS,
+        widget=forms.Textarea(attrs={"rows": 6, "class": "form-control", "placeholder": "粘贴或录入发言材料全文"}),
+        error_messages={"required": "请填写发言材料内容。", "max_length": "发言材料不超过 %(limit_value)d 字。"},
+    )
+
+    def __init__(self, *args, attendance, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["member"].choices = [("", "请选择党员")] + [(a.member_id, a.member.person.name) for a in attendance]
+        self.fields["member"].widget.attrs["class"] = "form-select"
+        self.fields["member"].error_messages["required"] = "请选择党员。"
+        self.fields["member"].error_messages["invalid_choice"] = "请选择该次会议出席名单中的党员。"
+
+
+class SpeechSaveView(LoginRequiredMixin, View):
+    """Add (or replace) a member's speech material at the meeting."""
+
+    def post(self, request, pk):
+        meeting = selectors.meeting_get_for(request.user, id_from(pk), Action.CHANGE)
+        attendance = list(meeting.attendance.select_related("member__person").order_by("member__person__name"))
+        form = SpeechForm(request.POST, attendance=attendance)
+        if not form.is_valid():
+            errors = [e for field_errors in form.errors.values() for e in field_errors]
+            messages.error(request, "发言材料未保存：" + "；".join(errors))
+            return redirect(f"{reverse('meetings:detail', args=[meeting.pk])}#speeches")
+        member = next(a.member for a in attendance if a.member_id == form.cleaned_data["member"])
+        try:
+            services.speech_save(actor=request.user, meeting=meeting, member=member, text=form.cleaned_data["text"])
+        except ValidationError as exc:
+            messages.error(request, "发言材料未保存：" + "；".join(exc.messages))
+        else:
+            messages.success(request, f"已保存{member.person.name}的发言材料。")
+        return redirect(f"{reverse('meetings:detail', args=[meeting.pk])}#speeches")
+
+
+class SpeechDeleteView(LoginRequiredMixin, View):
+    def post(self, request, pk):
+        speech = (
+            Speech.objects.restrict(request.user, Action.CHANGE)
+            .select_related("meeting__branch", "member__person")
+            .filter(pk=id_from(pk))
+            .first()
+        )
+        if speech is None:
+            raise NotInScope()
+        meeting_pk, name = speech.meeting_id, speech.member.person.name
+        services.speech_delete(actor=request.user, speech=speech)
+        messages.success(request, f"已删除{name}的发言材料。")
+        return redirect(f"{reverse('meetings:detail', args=[meeting_pk])}#speeches")
 
 
 # --- Attachments --------------------------------------------------------------------------------------------------
