@@ -1,5 +1,7 @@
 """`manage.py seed_demo [--if-empty]`: build the demo county 青山县, its party members and their party life — the
-development pipeline, training, points and flows — and three years of 三会一课 (idempotent: a second run changes
+development pipeline, training, points and flows —, three years of 三会一课 and the county's supervision (tasks,
+findings, weak villages, first secretaries, speech materials and formalism planted for the nightly checks), then run
+the nightly checks once so the findings board opens with what they find (idempotent: a second run changes
 nothing)."""
 
 from __future__ import annotations
@@ -15,20 +17,26 @@ from members.demo_activity import build_demo_activity
 from members.models import Member
 from organizations.demo import COUNTY_CODE, DemoError, build_demo_county
 from organizations.models import Organization
+from supervision.choices import CheckKind
+from supervision.demo import build_demo_supervision, demo_supervision_exists
 
 
 class Command(BaseCommand):
     help = (
         "生成演示数据：青山县的组织树、近四年的职务任免、约一万五千名党员及其组织关系转接和党籍状态变更，"
         "发展党员和思想汇报、培训台账、党员积分和流动党员记录、近三年的三会一课记录，"
-        "以及每种角色一个演示账号（可重复运行，不会重复生成）。"
+        "督查督办数据（党建任务、问题清单、软弱涣散村、第一书记、组织生活会发言材料及供夜间检查发现的形式主义线索），"
+        "并运行一次夜间形式主义检查，以及每种角色一个演示账号（可重复运行，不会重复生成）。"
     )
 
     def add_arguments(self, parser):
         parser.add_argument(
             "--if-empty",
             action="store_true",
-            help="系统中已有任何组织时不生成组织树；已有任何党员档案（或没有演示县）时不生成党员；已有任何会议记录时不生成会议",
+            help=(
+                "系统中已有任何组织时不生成组织树；已有任何党员档案（或没有演示县）时不生成党员；已有任何会议记录时不生成会议；"
+                "演示县已有党建任务或驻村干部时不生成督查数据"
+            ),
         )
 
     def handle(self, *args, if_empty: bool, **options):
@@ -41,6 +49,8 @@ class Command(BaseCommand):
                 self._members()
             elif not Meeting.objects.exists():  # and one seeded before the meetings, the demo county's meetings
                 self._meetings()
+            elif not demo_supervision_exists():  # and one seeded before supervision, the demo county's supervision
+                self._supervision()
             return
         try:
             with origin("command"), transaction.atomic():
@@ -48,11 +58,13 @@ class Command(BaseCommand):
                 members = build_demo_members()
                 activity = build_demo_activity(members=members.demo)
                 meetings = build_demo_meetings()
+                supervision = build_demo_supervision()
         except DemoError as exc:
             raise CommandError(str(exc)) from None
         lines = county.report.summary_lines() + members.summary_lines() + activity.summary_lines()
-        for line in lines + meetings.summary_lines():
+        for line in lines + meetings.summary_lines() + supervision.summary_lines():
             self.stdout.write(line)
+        self._checks()
         if county.accounts_created:
             self.stdout.write("已创建演示账号：" + "、".join(county.accounts_created))
         else:
@@ -65,16 +77,40 @@ class Command(BaseCommand):
                 members = build_demo_members()
                 activity = build_demo_activity(members=members.demo)
                 meetings = build_demo_meetings()
+                supervision = build_demo_supervision()
         except DemoError as exc:
             raise CommandError(str(exc)) from None
-        for line in members.summary_lines() + activity.summary_lines() + meetings.summary_lines():
+        lines = members.summary_lines() + activity.summary_lines() + meetings.summary_lines()
+        for line in lines + supervision.summary_lines():
             self.stdout.write(line)
+        self._checks()
 
     def _meetings(self) -> None:
         try:
             with origin("command"), transaction.atomic():
                 meetings = build_demo_meetings()
+                supervision = build_demo_supervision()
         except DemoError as exc:
             raise CommandError(str(exc)) from None
-        for line in meetings.summary_lines():
+        for line in meetings.summary_lines() + supervision.summary_lines():
             self.stdout.write(line)
+        self._checks()
+
+    def _supervision(self) -> None:
+        try:
+            with origin("command"), transaction.atomic():
+                supervision = build_demo_supervision()
+        except DemoError as exc:
+            raise CommandError(str(exc)) from None
+        for line in supervision.summary_lines():
+            self.stdout.write(line)
+        self._checks()
+
+    def _checks(self) -> None:
+        """The nightly checks, once, in their own transaction: the demo opens with the faults they find."""
+        from supervision.checks import run_checks
+
+        with origin("command"), transaction.atomic():
+            counts = run_checks()
+        for kind, c in counts.items():
+            self.stdout.write(f"夜间检查·{CheckKind(kind).label}: 发现 {c['seen']} 处，新登记 {c['new']} 条问题")
