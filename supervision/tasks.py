@@ -29,9 +29,15 @@ def formalism_checks_run(job_id: int | None = None) -> dict:
             return job.result
     else:
         job = Job.objects.create(kind=CHECKS_JOB_KIND, params={"trigger": "nightly"}, message="排队中")
+    return checks_job_run(job, source="task")
+
+
+def checks_job_run(job: Job, *, source: str) -> dict:
+    """Run the checks as `job` (a formalism_checks Job), with its progress and result, under the audit `source`:
+    the Celery job above, or seed_demo (whose run then shows on the checks page like a night's)."""
     job_start(job.pk)
     try:
-        with origin("task"):
+        with origin(source):
             result = run_checks(progress=lambda pct, msg: job_progress(job.pk, pct, msg))
     except Exception as exc:  # the job row must not stay 进行中 for ever; the worker logs the traceback
         job_finish(job.pk, ok=False, result={}, message=f"检查失败：{type(exc).__name__}")

@@ -87,8 +87,9 @@ def _present(meeting_ids: set[int]) -> Iterator[tuple[int, int]]:
 
 
 def meeting_overlap(today: dt.date) -> Iterator[Fault]:
-    """A member recorded 出席 at two meetings less than SUPERVISION_MEETING_HOURS apart at different places (both
-    places given). One finding per person and pair of meetings, at the earlier meeting's branch."""
+    """Members recorded 出席 at two meetings less than SUPERVISION_MEETING_HOURS apart at different places (both
+    places given). One finding per pair of meetings, naming everyone at both, at the earlier meeting's branch: one
+    rectification for the branch, however many names the two lists share."""
     window = dt.timedelta(hours=meeting_hours())
     meetings, marked = _candidates(window)
     if not marked:
@@ -96,7 +97,7 @@ def meeting_overlap(today: dt.date) -> Iterator[Fault]:
     attended: dict[int, list[int]] = defaultdict(list)
     for member_id, meeting_id in _present(marked):
         attended[member_id].append(meeting_id)
-    found: list[tuple[int, int, int]] = []  # (member, first meeting, second meeting)
+    found: dict[tuple[int, int], list[int]] = defaultdict(list)  # (first meeting, second meeting): members
     for member_id, ids in attended.items():
         if len(ids) < 2:
             continue
@@ -108,43 +109,47 @@ def meeting_overlap(today: dt.date) -> Iterator[Fault]:
                 if second_at - first_at >= window:
                     break
                 if second_place != first_place:
-                    found.append((member_id, first, second))
+                    found[first, second].append(member_id)
     if not found:
         return
-    involved = {pk for _, a, b in found for pk in (a, b)}
+    involved = {pk for pair in found for pk in pair}
     details = {m.pk: m for m in Meeting.objects.filter(pk__in=involved).select_related("branch").order_by()}
     people = {
         m.pk: m.person.name
-        for m in Member.objects.filter(pk__in={f[0] for f in found}).select_related("person").order_by()
+        for m in Member.objects.filter(pk__in={pk for ids in found.values() for pk in ids})
+        .select_related("person")
+        .order_by()
     }
-    found.sort(key=lambda f: (details[f[1]].held_at, f[1], f[2], people[f[0]], f[0]))
-    for member_id, a, b in found:
-        first, second, name = details[a], details[b], people[member_id]
+
+    def said(m):
+        return f"{local_text(m.held_at)}在{m.place}召开的{m.branch.name}{m.kind}"
+
+    for a, b in sorted(found, key=lambda pair: (details[pair[0]].held_at, pair)):
+        first, second = details[a], details[b]
+        members = sorted(found[a, b], key=lambda pk: (people[pk], pk))
+        names = [people[pk] for pk in members]
+        who = f"党员{'、'.join(names)}" if len(names) <= 3 else f"党员{'、'.join(names[:3])}等 {len(names)} 人"
         gap = _hours_text(second.held_at - first.held_at)
-
-        def said(m):
-            return f"{local_text(m.held_at)}在{m.place}召开的{m.branch.name}{m.kind}"
-
         yield Fault(
             organization_id=first.branch_id,
             check_kind=CheckKind.MEETING_OVERLAP,
-            key=f"{CheckKind.MEETING_OVERLAP}:{member_id}:{a}:{b}",
+            key=f"{CheckKind.MEETING_OVERLAP}:{a}:{b}",
             description=(
-                f"党员{name}被登记出席{said(first)}，又被登记出席{said(second)}，两次会议相隔仅 {gap}、地点不同，"
+                f"{who}被登记出席{said(first)}，又被登记出席{said(second)}，两次会议相隔仅 {gap}、地点不同，"
                 f"不可能同时参加，至少一份出席记录不实。"
             ),
             evidence=evidence(
-                f"{name}在相隔 {gap} 的两次会议上都登记为出席，两地分别是{first.place}和{second.place}",
+                f"{len(names)} 名党员在相隔 {gap} 的两次会议上都登记为出席，两地分别是{first.place}和{second.place}",
                 [
-                    ("党员", name),
+                    ("党员", "、".join(names)),
                     ("会议一", f"{first.branch.name} {first.kind}，{local_text(first.held_at)}，{first.place}"),
                     ("会议二", f"{second.branch.name} {second.kind}，{local_text(second.held_at)}，{second.place}"),
                     ("相隔", gap),
                 ],
                 refs=[
-                    ("member", member_id, name),
                     ("meeting", a, f"{first.branch.name} {meeting_label(first.held_on, first.kind)}"),
                     ("meeting", b, f"{second.branch.name} {meeting_label(second.held_on, second.kind)}"),
+                    *(("member", pk, people[pk]) for pk in members),
                 ],
             ),
         )

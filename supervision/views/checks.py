@@ -59,6 +59,8 @@ def findings_url(kind: str) -> str:
 def _trigger(job) -> str:
     if job.params.get("trigger") == "manual" or job.created_by_id:
         return f"手动运行（{job.created_by.full_name or job.created_by.username}）" if job.created_by else "手动运行"
+    if job.params.get("trigger") == "demo":
+        return "生成演示数据时运行"
     return "每晚自动运行"
 
 

@@ -20,7 +20,7 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from accounts.models import User
-from core.models import AuditEvent
+from core.models import AuditEvent, Job
 from meetings.compliance import compliance_cells, due_now
 from meetings.models import Attendance, Meeting
 from meetings.selectors import attendees_on
@@ -378,6 +378,12 @@ def test_seed_demo_builds_the_county_and_a_second_run_changes_nothing():
         *checks,
         "演示账号均已存在，未改动。",
         "演示数据已就绪；运行 manage.py demo_logins 查看演示账号。",
+    ]
+    # each run's checks are on record as a run of the checks page (found, of which new), like a night's
+    runs = Job.objects.filter(kind="formalism_checks", params__trigger="demo").order_by("pk")
+    assert [(job.status, sum(r["new"] for r in job.result.values()) > 0) for job in runs] == [
+        ("succeeded", True),
+        ("succeeded", False),
     ]
     assert _run("seed_demo", "--if-empty") == ["系统中已有组织数据，跳过演示数据。"]
     assert _counts() == before

@@ -74,7 +74,7 @@ def test_two_meetings_in_two_places_less_than_the_window_apart(county):
         present(m, zhang)
     present(j, zhang, "请假")
     faults = list(meeting_overlap(dt.date(2026, 6, 15)))
-    assert [x.key for x in faults] == [f"meeting_overlap:{zhang.pk}:{a.pk}:{b.pk}"]
+    assert [x.key for x in faults] == [f"meeting_overlap:{a.pk}:{b.pk}"]
     fault = faults[0]
     assert (fault.organization_id, fault.check_kind) == (a1.pk, "meeting_overlap")
     assert fault.description == (
@@ -82,7 +82,7 @@ def test_two_meetings_in_two_places_less_than_the_window_apart(county):
         "召开的西街村党支部支部党员大会，两次会议相隔仅 1 小时 59 分钟、地点不同，不可能同时参加，至少一份出席记录不实。"
     )
     assert fault.evidence == {
-        "summary": "张伟在相隔 1 小时 59 分钟 的两次会议上都登记为出席，两地分别是村部会议室和镇政府 三楼",
+        "summary": "1 名党员在相隔 1 小时 59 分钟 的两次会议上都登记为出席，两地分别是村部会议室和镇政府 三楼",
         "rows": [
             ["党员", "张伟"],
             ["会议一", "东街村党支部 主题党日，2025-03-05 19:30，村部会议室"],
@@ -90,11 +90,38 @@ def test_two_meetings_in_two_places_less_than_the_window_apart(county):
             ["相隔", "1 小时 59 分钟"],
         ],
         "refs": [
-            {"type": "member", "id": zhang.pk, "label": "张伟"},
             {"type": "meeting", "id": a.pk, "label": "东街村党支部 2025-03-05 主题党日"},
             {"type": "meeting", "id": b.pk, "label": "西街村党支部 2025-03-05 支部党员大会"},
+            {"type": "member", "id": zhang.pk, "label": "张伟"},
         ],
     }
+
+
+def test_everyone_at_both_meetings_is_one_finding_of_the_pair(county):
+    a1, a2 = county.village_a1, county.village_a2
+    people = [
+        member_create(
+            actor=None,
+            name=name,
+            id_number=id_number_for(10 + n),
+            branch=a1,
+            category="正式党员",
+            joined_on=dt.date(2010, 7, 1),
+        )  # fmt: skip
+        for n, name in enumerate(["赵六", "钱七", "孙八", "李四"])
+    ]
+    a = meeting(a1, at(2025, 3, 5, 9))
+    b = meeting(a2, at(2025, 3, 5, 10), "党课", "镇政府")
+    for person in people:
+        present(a, person)
+        present(b, person)
+    faults = list(meeting_overlap(dt.date(2026, 6, 15)))
+    assert [x.key for x in faults] == [f"meeting_overlap:{a.pk}:{b.pk}"]
+    assert faults[0].description.startswith("党员孙八、李四、赵六等 4 人被登记出席2025-03-05 09:00在村部会议室")
+    assert faults[0].evidence["rows"][0] == ["党员", "孙八、李四、赵六、钱七"]
+    assert [r["id"] for r in faults[0].evidence["refs"] if r["type"] == "member"] == sorted(
+        (p.pk for p in people), key=lambda pk: {p.pk: p.person.name for p in people}[pk]
+    )
 
 
 def test_the_window_is_a_setting(county, settings):
@@ -113,7 +140,7 @@ def test_the_window_is_a_setting(county, settings):
     present(d, zhang)
     assert list(meeting_overlap(dt.date(2026, 6, 15))) == []
     settings.SUPERVISION_MEETING_HOURS = 3
-    assert [x.key for x in meeting_overlap(dt.date(2026, 6, 15))] == [f"meeting_overlap:{zhang.pk}:{c.pk}:{d.pk}"]
+    assert [x.key for x in meeting_overlap(dt.date(2026, 6, 15))] == [f"meeting_overlap:{c.pk}:{d.pk}"]
 
 
 # --- Back-filled meetings -----------------------------------------------------------------------------------------

@@ -180,7 +180,7 @@ def test_findings_carry_their_check_and_evidence(planted):
     assert speech.evidence["pair"]["similarity"] == 1.0
     assert [r["type"] for r in speech.evidence["refs"]] == ["meeting", "member", "member"]
     overlap = Finding.objects.get(check_kind="meeting_overlap")
-    assert overlap.check_key == f"meeting_overlap:{p['zhang'].pk}:{p['a'].pk}:{p['b'].pk}"
+    assert overlap.check_key == f"meeting_overlap:{p['a'].pk}:{p['b'].pk}"
     assert Finding.objects.get(check_kind="attendance_dates").check_key == f"attendance_dates:{p['b'].pk}"
     assert Finding.objects.get(check_kind="dispatch_dates").check_key == f"dispatch_dates:{p['dispatch'].pk}"
 

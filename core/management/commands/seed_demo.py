@@ -108,9 +108,12 @@ class Command(BaseCommand):
 
     def _checks(self) -> None:
         """The nightly checks, once, in their own transaction: the demo opens with the faults they find."""
-        from supervision.checks import run_checks
+        from core.models import Job
+        from supervision.checks.runs import CHECKS_JOB_KIND
+        from supervision.tasks import checks_job_run
 
-        with origin("command"), transaction.atomic():
-            counts = run_checks()
+        with transaction.atomic():
+            job = Job.objects.create(kind=CHECKS_JOB_KIND, params={"trigger": "demo"}, message="排队中")
+            counts = checks_job_run(job, source="command")
         for kind, c in counts.items():
             self.stdout.write(f"夜间检查·{CheckKind(kind).label}: 发现 {c['seen']} 处，新登记 {c['new']} 条问题")
