@@ -37,6 +37,10 @@ def filter_in(queryset: models.QuerySet, field: str, values: Iterable) -> Iterat
         yield from queryset.filter(**{f"{field}__in": batch})
 
 
+# A load this large gets fresh planner statistics at once (PostgreSQL), see bulk_insert.
+ANALYZE_AFTER_ROWS = 5_000
+
+
 def bulk_insert(model: type[models.Model], fields: list[str], rows: Iterable[tuple]) -> int:
     """Insert plain tuples (one value per name in `fields`): COPY on PostgreSQL, executemany elsewhere.
 
@@ -78,6 +82,11 @@ def bulk_insert(model: type[models.Model], fields: list[str], rows: Iterable[tup
                 for row in prepared_rows:
                     copy.write_row(row)
                     count += 1
+            if count >= ANALYZE_AFTER_ROWS:
+                # The planner's statistics still describe the table before the load until autovacuum comes by,
+                # which it cannot do before the load commits: a query later in the same transaction (seed_demo's
+                # nightly checks after its meetings) would plan joins for an empty table and loop for minutes.
+                cursor.execute(f"ANALYZE {table}")
         else:
             sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(field_objs))})"
             for batch in chunked(prepared_rows, 2000):

@@ -22,6 +22,7 @@ from core.idnumber import IdNumberError
 from core.models import AuditEvent
 from core.scope import Action, in_scope
 from core.views import ScopedListView, apply_service_errors
+from funding.views.summaries import organization_funding
 from supervision.selectors.findings import organization_findings
 
 from . import selectors, services
@@ -166,6 +167,7 @@ class OrganizationDetailView(LoginRequiredMixin, View):
             "past_posts": history,
             "audit_rows": _audit_rows(org),
             "findings": organization_findings(actor=user, organization=org),
+            "funding": organization_funding(actor=user, organization=org),
             **tree_context(user, org, crumbs=crumbs),
         }
         return render(request, "organizations/detail.html", ctx)

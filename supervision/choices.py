@@ -73,7 +73,7 @@ FINDING_TRANSITIONS = {
 
 
 class CheckKind(models.TextChoices):
-    """The nightly formalism checks; each finding they raise names its check (and its category follows)."""
+    """The nightly checks; each finding they raise names its check (and its category follows)."""
 
     DUPLICATE_SPEECH = "duplicate_speech", "发言材料雷同"
     DUPLICATE_REPORT = "duplicate_report", "思想汇报雷同"
@@ -84,6 +84,8 @@ class CheckKind(models.TextChoices):
     BACKFILLED = "backfilled", "会议补录"
     ELECTION_OVERDUE = "election_overdue", "换届逾期"
     MEETING_MISSING = "meeting_missing", "规定会议缺失"
+    FUNDS_LATE = "funds_late", "经费未按期拨付到位"
+    FUNDS_BELOW_STANDARD = "funds_below_standard", "经费低于县定标准"
 
 
 CHECK_CATEGORY = {
@@ -96,6 +98,8 @@ CHECK_CATEGORY = {
     CheckKind.BACKFILLED: FindingCategory.MEETINGS,
     CheckKind.ELECTION_OVERDUE: FindingCategory.ELECTION,
     CheckKind.MEETING_MISSING: FindingCategory.MEETINGS,
+    CheckKind.FUNDS_LATE: FindingCategory.FUNDS,
+    CheckKind.FUNDS_BELOW_STANDARD: FindingCategory.FUNDS,
 }
 
 

@@ -78,6 +78,10 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         {
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536;",
             "timeout": 20,
+            # Writers take the database lock when their transaction begins, not at their first write: a service
+            # that reads sums and then writes (funding's 专款专用 rule) waits for a concurrent writer instead of
+            # failing with "database is locked", as SELECT … FOR UPDATE makes it wait on PostgreSQL.
+            "transaction_mode": "IMMEDIATE",
         }
     )
 

@@ -21,3 +21,13 @@ CELERY_WORKER_BROKER_URL = env("CELERY_WORKER_BROKER_URL", default="")
 if CELERY_WORKER_BROKER_URL:
     CELERY_BROKER_URL = CELERY_WORKER_BROKER_URL
     CELERY_TASK_ALWAYS_EAGER = False
+
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    # A file, not Django's shared-cache in-memory database: threads of one test (two clerks saving at once) then
+    # take turns through SQLite's busy timeout and IMMEDIATE transactions as they do in `make run`, where shared
+    # cache answers "database table is locked" at once. In /dev/shm where there is one; one file per process.
+    import os
+    import tempfile
+
+    _folder = "/dev/shm" if os.path.isdir("/dev/shm") else tempfile.gettempdir()
+    DATABASES["default"]["TEST"] = {"NAME": os.path.join(_folder, f"dangjian-test-{os.getpid()}.sqlite3")}  # noqa: F405

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 
 def sheet_importers():
+    from funding.xlsx import FundingSheet
     from meetings.xlsx import MeetingSheet
     from members.xlsx import MemberSheet
     from organizations.xlsx import OrganizationSheet, PostSheet
 
-    return [OrganizationSheet(), PostSheet(), MemberSheet(), MeetingSheet()]
+    return [OrganizationSheet(), PostSheet(), MemberSheet(), MeetingSheet(), FundingSheet()]
 
 
 def export_kinds() -> dict:
     """{kind: function(actor, *, year, unmasked, queryset=None) -> ExportTable}"""
+    from funding.xlsx import funding_export
     from meetings.xlsx import compliance_export
     from members.xlsx import members_export
     from organizations.xlsx import organizations_export, posts_export
@@ -22,4 +24,5 @@ def export_kinds() -> dict:
         "posts": posts_export,
         "members": members_export,
         "compliance": compliance_export,
+        "funding": funding_export,
     }

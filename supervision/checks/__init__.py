@@ -17,6 +17,7 @@ from django.utils import timezone
 from ..choices import CheckKind
 from ..services.findings import findings_raise
 from .dates import attendance_dates, certificate_dates, dispatch_dates
+from .funds import funds_below_standard, funds_late
 from .meetings import backfilled, meeting_missing, meeting_overlap
 from .terms import election_overdue
 from .texts import duplicate_report, duplicate_speech
@@ -34,6 +35,8 @@ CHECKS: dict[str, Callable] = {
     CheckKind.BACKFILLED: backfilled,
     CheckKind.ELECTION_OVERDUE: election_overdue,
     CheckKind.MEETING_MISSING: meeting_missing,
+    CheckKind.FUNDS_LATE: funds_late,
+    CheckKind.FUNDS_BELOW_STANDARD: funds_below_standard,
 }
 
 

@@ -44,6 +44,11 @@ def check_rules() -> dict[str, str]:
         "（按支部和月份汇总）",
         CheckKind.ELECTION_OVERDUE: "党组织任期已届满仍未换届",
         CheckKind.MEETING_MISSING: f"近 {lookback} 天内结束的周期（月、季度、年度）中规定会议未达到最少次数",
+        CheckKind.FUNDS_LATE: f"拨付时限在近 {lookback} 天内且已过的经费下达，截至时限（含当天）到位的金额少于下达金额："
+        "时限后才补足的为逾期到位，至今未补足的为欠拨（较重）",
+        CheckKind.FUNDS_BELOW_STANDARD: f"最后一天在近 {lookback} 天内的已结束年度，符合县定经费保障标准（领域、组织类型、"
+        "党员人数）的党组织当年该类别到位资金低于标准最低金额；未录入当年农村居民人均可支配收入的倍数标准无法评估，"
+        "不登记问题，请在经费设置中补录",
     }
 
 

@@ -249,7 +249,7 @@ def _ref_links(user, refs) -> list[dict]:
     """The records behind a system check's finding as links; a thought report or a training record opens its
     person's page (a member's file, or an applicant's development record), a record without a page stays text."""
     refs = [r for r in refs if isinstance(r, dict)]
-    ids = {kind: [] for kind in ("thoughtreport", "training")}
+    ids = {kind: [] for kind in ("thoughtreport", "training", "allocation")}
     for r in refs:
         if r.get("type") in ids and str(r.get("id", "")).isdigit():
             ids[r["type"]].append(int(r["id"]))
@@ -272,6 +272,16 @@ def _ref_links(user, refs) -> list[dict]:
             .filter(pk__in=ids["training"])
             .values_list("pk", "member_id")
         }
+    ledgers = {}
+    if ids["allocation"]:
+        from funding.models import Allocation
+
+        ledgers = {
+            pk: f"{reverse('funding:ledger', args=[org_id])}?{urlencode({'year': year})}"
+            for pk, org_id, year in Allocation.objects.restrict(user)
+            .filter(pk__in=ids["allocation"])
+            .values_list("pk", "organization_id", "year")
+        }
     direct = {"meeting": "meetings:detail", "member": "members:detail", "organization": "organizations:detail"}
     links = []
     for r in refs:
@@ -287,6 +297,10 @@ def _ref_links(user, refs) -> list[dict]:
                 url = trainings.get(pk)
             elif kind == "dispatch":
                 url = _reverse("supervision:dispatch_detail", pk)
+            elif kind == "allocation":
+                url = ledgers.get(pk)
+            elif kind == "fund_standard":
+                url = f"{reverse('funding:standard_violations')}?{urlencode({'standard': pk})}"
         links.append({"label": label or f"{kind} {pk}", "url": url, "type": kind})
     return links
 

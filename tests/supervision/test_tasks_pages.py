@@ -275,11 +275,11 @@ def test_reporting_from_the_page_and_the_files_it_serves(
         assert "不能重复上报" in page(again)
     served = client.get(reverse("supervision:assignment_evidence", args=[evidence.pk]))
     assert served["Content-Type"] == "image/png" and served["X-Content-Type-Options"] == "nosniff"
-    served.close()
+    # read to the end (the test client then closes the file without closing the test's database connection)
+    assert b"".join(served.streaming_content).startswith(b"\x89PNG")
     login(client, township_admin)
     served = client.get(reverse("supervision:assignment_evidence", args=[evidence.pk]))
-    assert served.status_code == 200
-    served.close()
+    assert served.status_code == 200 and b"".join(served.streaming_content).startswith(b"\x89PNG")
     login(client, sibling_admin)
     assert client.get(reverse("supervision:assignment_evidence", args=[evidence.pk])).status_code == 404
 
