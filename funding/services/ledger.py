@@ -155,6 +155,30 @@ def _overspent_message(category: FundCategory, year: int, disbursed: Decimal, sp
     )
 
 
+def _only(changes: dict, allowed: set[str]) -> None:
+    if set(changes) - allowed:
+        raise ValueError(f"not editable: {sorted(set(changes) - allowed)}")
+
+
+def _apply(record, changes: dict, *, plain: tuple[str, ...] = (), texts: tuple[str, ...] = ()) -> dict:
+    """Set `changes` on `record`: the amount parsed (its problem returned instead), `plain` fields as given,
+    `texts` stripped. The record's own rules are checked by the caller afterwards."""
+    problems = {}
+    if "amount" in changes:
+        value, problem = amount_problem(changes["amount"])
+        if problem:
+            problems["amount"] = problem
+        else:
+            record.amount = value
+    for name in plain:
+        if name in changes:
+            setattr(record, name, changes[name])
+    for name in texts:
+        if name in changes:
+            setattr(record, name, (changes[name] or "").strip())
+    return problems
+
+
 # --- allocations -----------------------------------------------------------------------------------------------
 
 
@@ -207,10 +231,7 @@ def allocation_update(*, actor, allocation: Allocation, **changes) -> Allocation
     """Change an allocation's amount, dates, document number, note, or (while nothing has arrived against it) its
     category and source. The amount is never cut below what has arrived."""
     ensure_in_scope(actor, Action.MANAGE, allocation.organization)
-    allowed = {"amount", "allocated_on", "deadline", "document_no", "note", "category", "source"}
-    unknown = set(changes) - allowed
-    if unknown:
-        raise ValueError(f"not editable: {sorted(unknown)}")
+    _only(changes, {"amount", "allocated_on", "deadline", "document_no", "note", "category", "source"})
     with transaction.atomic():
         keys = {allocation.category_id}
         if "category" in changes and changes["category"] is not None:
@@ -219,19 +240,7 @@ def allocation_update(*, actor, allocation: Allocation, **changes) -> Allocation
             lock_ledger(allocation.organization_id, allocation.year, category_id)
         current = Allocation.objects.select_related("organization", "category", "source").get(pk=allocation.pk)
         before = snapshot(current, ALLOCATION_FIELDS)
-        problems = {}
-        if "amount" in changes:
-            value, problem = amount_problem(changes["amount"])
-            if problem:
-                problems["amount"] = problem
-            else:
-                current.amount = value
-        for name in ("allocated_on", "deadline"):
-            if name in changes:
-                setattr(current, name, changes[name])
-        for name in ("document_no", "note"):
-            if name in changes:
-                setattr(current, name, (changes[name] or "").strip())
+        problems = _apply(current, changes, plain=("allocated_on", "deadline"), texts=("document_no", "note"))
         arrived = disbursed_of(current.pk)
         for name, check in (("category", check_category), ("source", check_source)):
             if name in changes and changes[name] != getattr(current, name):
@@ -336,25 +345,12 @@ def _check_not_overspent(organization_id: int, year: int, category: FundCategory
 
 def disbursement_update(*, actor, disbursement: Disbursement, **changes) -> Disbursement:
     ensure_in_scope(actor, Action.MANAGE, disbursement.organization)
-    allowed = {"amount", "paid_on", "voucher", "note"}
-    if set(changes) - allowed:
-        raise ValueError(f"not editable: {sorted(set(changes) - allowed)}")
+    _only(changes, {"amount", "paid_on", "voucher", "note"})
     with transaction.atomic():
         lock_ledger(disbursement.organization_id, disbursement.year, disbursement.category_id)
         current = Disbursement.objects.select_related("allocation", "organization", "category").get(pk=disbursement.pk)
         before = snapshot(current, DISBURSEMENT_FIELDS)
-        problems = {}
-        if "amount" in changes:
-            value, problem = amount_problem(changes["amount"])
-            if problem:
-                problems["amount"] = problem
-            else:
-                current.amount = value
-        if "paid_on" in changes:
-            current.paid_on = changes["paid_on"]
-        for name in ("voucher", "note"):
-            if name in changes:
-                setattr(current, name, (changes[name] or "").strip())
+        problems = _apply(current, changes, plain=("paid_on",), texts=("voucher", "note"))
         problems.update(
             _check_disbursement(
                 current.allocation, None if "amount" in problems else current.amount, current.paid_on,
@@ -459,29 +455,14 @@ def _store_files(actor, expenditure: Expenditure, checked) -> None:
 
 def expenditure_update(*, actor, expenditure: Expenditure, **changes) -> Expenditure:
     ensure_in_scope(actor, Action.CHANGE, expenditure.organization)
-    allowed = {"amount", "spent_on", "purpose", "source", "voucher", "note"}
-    if set(changes) - allowed:
-        raise ValueError(f"not editable: {sorted(set(changes) - allowed)}")
+    _only(changes, {"amount", "spent_on", "purpose", "source", "voucher", "note"})
     with transaction.atomic():
         lock_ledger(expenditure.organization_id, expenditure.year, expenditure.category_id)
         current = Expenditure.objects.select_related("organization", "category", "source").get(pk=expenditure.pk)
         before = snapshot(current, EXPENDITURE_FIELDS)
-        problems = {}
-        if "amount" in changes:
-            value, problem = amount_problem(changes["amount"])
-            if problem:
-                problems["amount"] = problem
-            else:
-                current.amount = value
-        if "spent_on" in changes:
-            current.spent_on = changes["spent_on"]
-        if "source" in changes:
-            if p := check_source(changes["source"], required=False):
-                problems["source"] = p
-            current.source = changes["source"]
-        for name in ("purpose", "voucher", "note"):
-            if name in changes:
-                setattr(current, name, (changes[name] or "").strip())
+        problems = _apply(current, changes, plain=("spent_on", "source"), texts=("purpose", "voucher", "note"))
+        if "source" in changes and (p := check_source(changes["source"], required=False)):
+            problems["source"] = p
         problems.update({k: v for k, v in _check_expenditure_fields(current).items() if k not in problems})
         _raise(problems)
         disbursed, spent = category_totals(current.organization_id, current.year, current.category_id)
