@@ -197,7 +197,7 @@ class RuralIncome(models.Model):
 
 
 class FundStandard(models.Model):
-    """A county standard: organizations matching (domain, kind, member count band) must receive at least the
+    """A county standard: organizations matching (domain, kind, 考核类别, member count band) must receive at least the
     minimum of `category` in each year from `year_from` to `year_to` (open = still in force). What they received is
     what was disbursed (到位) in the category that year."""
 
@@ -205,6 +205,9 @@ class FundStandard(models.Model):
     category = models.ForeignKey(FundCategory, verbose_name="经费类别", on_delete=models.PROTECT, related_name="+")
     domain = models.CharField("所属领域", max_length=8, choices=Domain.choices, blank=True, help_text="空 = 不限")
     kind = models.CharField("组织类型", max_length=8, choices=OrgKind.choices, blank=True, help_text="空 = 不限")
+    # The 考核类别 of the organizations it covers (e.g. 村（社区）党组织: a village's own organization, not the branches
+    # under a village 党总支, which share its domain and kind).
+    assessment_group = models.CharField("考核类别", max_length=50, blank=True, help_text="空 = 不限")
     members_min = models.PositiveIntegerField("党员人数不少于", null=True, blank=True)
     members_max = models.PositiveIntegerField("党员人数不多于", null=True, blank=True)
     basis = models.CharField("标准依据", max_length=20, choices=StandardBasis.choices, default=StandardBasis.FIXED)

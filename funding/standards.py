@@ -3,7 +3,7 @@ minimum it asks of them, what they received and how far short they fall.
 
 How a standard is applied (domain.md "Funding"):
 - It applies in a year when it is active and the year lies within [year_from, year_to] (FundStandard.applies_in).
-- It covers every organization of the subtree whose domain and kind match (blank = any) and whose member count lies
+- It covers every organization of the subtree whose domain, kind and 考核类别 match (blank = any) and whose member count lies
   within [members_min, members_max] (either end open).
 - The member count of an organization is the number of members of its whole subtree on the reference day — 31
   December of the year, or today for a year not yet over: members whose membership (members.Membership, both ends
@@ -144,6 +144,8 @@ def basis_text(standard: FundStandard, income: Decimal | None = None) -> str:
 def scope_text(standard: FundStandard) -> str:
     """Who a standard covers, in words: “农村 · 党支部 · 党员 10—49 人”."""
     parts = [standard.domain or "所有领域", standard.kind or "所有类型"]
+    if standard.assessment_group:
+        parts.append(standard.assessment_group)
     lo, hi = standard.members_min, standard.members_max
     if lo is not None and hi is not None:
         parts.append(f"党员 {lo}—{hi} 人")
@@ -217,6 +219,8 @@ def _matches(standard: FundStandard, org: Organization, members: int) -> bool:
     if standard.domain and org.domain != standard.domain:
         return False
     if standard.kind and org.kind != standard.kind:
+        return False
+    if standard.assessment_group and org.assessment_group != standard.assessment_group:
         return False
     if standard.members_min is not None and members < standard.members_min:
         return False

@@ -76,11 +76,14 @@ class FundStandardSerializer(serializers.ModelSerializer):
     kind = serializers.ChoiceField(
         choices=OrgKind.choices, required=False, allow_blank=True, help_text="组织类型，空 = 不限"
     )
+    assessment_group = serializers.CharField(
+        max_length=50, required=False, allow_blank=True, help_text="考核类别，空 = 不限（如 村（社区）党组织）"
+    )
 
     class Meta:
         model = FundStandard
         fields = [
-            "id", "name", "category", "category_id", "domain", "kind", "members_min", "members_max", "basis",
+            "id", "name", "category", "category_id", "domain", "kind", "assessment_group", "members_min", "members_max", "basis",
             "amount", "multiple", "year_from", "year_to", "active", "note", "updated_at",
         ]  # fmt: skip
         read_only_fields = ["updated_at"]

@@ -9,6 +9,7 @@ from django.utils import timezone
 from core.scope import Action
 from organizations import selectors as org_selectors
 from organizations.choices import Domain, OrgKind
+from organizations.models import Organization
 
 from ..choices import StandardBasis
 from ..models import FundCategory, FundStandard
@@ -51,6 +52,9 @@ class StandardForm(forms.Form):
     )
     domain = forms.ChoiceField(label="所属领域", choices=ANY + list(Domain.choices), required=False)
     kind = forms.ChoiceField(label="组织类型", choices=ANY + list(OrgKind.choices), required=False)
+    assessment_group = forms.ChoiceField(
+        label="考核类别", required=False, help_text="如“村（社区）党组织”：只算村级党组织本身，不算村党总支下设的支部。"
+    )
     members_min = number_field("党员人数不少于", required=False, help_text="空 = 不限；含本数。")
     members_max = number_field("党员人数不多于", required=False, help_text="空 = 不限；含本数。")
     year_from = number_field("起始年度", placeholder="如 2025")
@@ -68,6 +72,7 @@ class StandardForm(forms.Form):
                 "multiple": "" if standard.multiple is None else f"{standard.multiple.normalize():f}",
                 "domain": standard.domain,
                 "kind": standard.kind,
+                "assessment_group": standard.assessment_group,
                 "members_min": "" if standard.members_min is None else standard.members_min,
                 "members_max": "" if standard.members_max is None else standard.members_max,
                 "year_from": standard.year_from,
@@ -80,6 +85,12 @@ class StandardForm(forms.Form):
         if standard is not None:  # a standard keeps its category even once the category is retired
             categories = FundCategory.objects.filter(active=True) | FundCategory.objects.filter(pk=standard.category_id)
         self.fields["category"].queryset = categories.order_by("order", "id")
+        groups = set(
+            Organization.objects.exclude(assessment_group="").values_list("assessment_group", flat=True).distinct()
+        )
+        if standard is not None and standard.assessment_group:
+            groups.add(standard.assessment_group)
+        self.fields["assessment_group"].choices = ANY + [(g, g) for g in sorted(groups)]
         if standard is None:
             del self.fields["active"]
             self.initial.setdefault("year_from", timezone.localdate().year)

@@ -29,7 +29,7 @@ from ..models import FundCategory, FundSource, FundStandard, RuralIncome
 CATEGORY_FIELDS = ("name", "disburse_within_days", "order", "active", "note")
 SOURCE_FIELDS = ("name", "order", "active")
 STANDARD_FIELDS = (
-    "name", "category", "domain", "kind", "members_min", "members_max", "basis", "amount", "multiple", "year_from",
+    "name", "category", "domain", "kind", "assessment_group", "members_min", "members_max", "basis", "amount", "multiple", "year_from",
     "year_to", "active", "note",
 )  # fmt: skip
 INCOME_FIELDS = ("year", "amount", "note")
@@ -263,6 +263,12 @@ def _clean_standard(standard: FundStandard, raw: dict) -> None:
                 problems[name] = f"{label}应为：{'、'.join(choices.values)}，或留空表示不限。"
             else:
                 setattr(standard, name, value)
+    if "assessment_group" in raw:
+        group = _text(raw["assessment_group"])
+        if len(group) > 50:
+            problems["assessment_group"] = "考核类别不超过 50 字。"
+        else:
+            standard.assessment_group = group
     for name, label in (("members_min", "党员人数下限"), ("members_max", "党员人数上限")):
         if name in raw:
             value, p = _band_value(raw[name], label)
@@ -362,6 +368,7 @@ def standard_create(
     year_to: int | None = None,
     domain: str = "",
     kind: str = "",
+    assessment_group: str = "",
     members_min: int | None = None,
     members_max: int | None = None,
     note: str = "",
@@ -373,7 +380,8 @@ def standard_create(
         standard,
         {
             "name": name, "category": category, "basis": basis, "amount": amount, "multiple": multiple,
-            "year_from": year_from, "year_to": year_to, "domain": domain, "kind": kind, "members_min": members_min,
+            "year_from": year_from, "year_to": year_to, "domain": domain, "kind": kind, "assessment_group": assessment_group,
+            "members_min": members_min,
             "members_max": members_max, "note": note,
         },
     )  # fmt: skip

@@ -162,6 +162,26 @@ def test_a_committee_counts_its_whole_subtree(county, funds, world):
     assert committees == [("城关镇党委", 8)]
 
 
+def test_the_assessment_group_leaves_out_the_branches_under_a_village(county, funds, world):
+    """A village 党总支's branches share its domain and kind; the 考核类别 tells the village's own organization."""
+    from organizations.services import organization_create
+
+    sub = organization_create(
+        actor=None, parent=county.village_a1, code="C0100101", name="东街村第一党支部", kind="党支部", domain="农村",
+        founded_on=dt.date(2000, 1, 1),
+    )  # fmt: skip
+    standard_create(
+        actor=None, name="村级保底", category=funds.operating, basis="fixed", amount="1", domain="农村",
+        assessment_group="村（社区）党组织", year_from=2025,
+    )  # fmt: skip
+    covered = sorted(r.organization.name for r in standard_rows(actor=None, root=county.root, year=2025, today=TODAY)
+                     if r.standard.name == "村级保底")  # fmt: skip
+    assert covered == sorted(
+        ["东街村党支部", "西街村党支部", "北山村党支部"]
+    )  # 南河村 is 社区; the sub-branch has no group
+    assert sub.assessment_group == ""
+
+
 def test_filter_by_standard_and_scope(county, world, township_admin, sibling_admin):
     operating, _ = world
     rows = standard_rows(actor=township_admin, root=county.township_a, year=2025, today=TODAY, standard=operating)
