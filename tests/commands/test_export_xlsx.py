@@ -175,7 +175,9 @@ def test_unknown_kind_lists_the_kinds(county, tmp_path, monkeypatch):
 
     code, out, err = run_cli(monkeypatch, "export_xlsx", "people", "-o", str(path))
     assert (code, out) == (1, "")
-    assert err.splitlines() == ["CommandError: 未知的导出类型“people”，可选：organizations、posts、members、compliance、funding"]
+    assert err.splitlines() == [
+        "CommandError: 未知的导出类型“people”，可选：organizations、posts、members、compliance、funding"
+    ]
     assert list(tmp_path.iterdir()) == []
 
 

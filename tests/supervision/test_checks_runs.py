@@ -220,7 +220,8 @@ def test_the_task_records_a_job_and_is_idempotent(planted):
     new = sum(r["new"] for r in result.values())
     assert new == Finding.objects.count() > 0
     assert (
-        job.message == f"检查完成：{len(EXPECTED)} 项检查发现 {sum(r['seen'] for r in result.values())} 个问题，其中新登记 {new} 个"
+        job.message
+        == f"检查完成：{len(EXPECTED)} 项检查发现 {sum(r['seen'] for r in result.values())} 个问题，其中新登记 {new} 个"
     )
     again = formalism_checks_run.delay().get()
     assert sum(r["new"] for r in again.values()) == 0 and Finding.objects.count() == new
