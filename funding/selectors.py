@@ -94,13 +94,33 @@ def ledger_years(*, actor) -> list[int]:
 GROUPS = ("unit", "organization", "category", "source", "unit_category")
 
 
-def _grouped(queryset, year: int | None, keys: list[str]) -> dict[tuple, Decimal]:
-    if year is not None:
-        queryset = queryset.filter(year=year)
-    return {
-        tuple(row[k] for k in keys): row["total"] or ZERO
-        for row in queryset.values(*keys).annotate(total=Sum("amount")).order_by()
-    }
+KEYS = {"unit": "unit", "organization": "organization_id", "category": "category_id", "source": "source_id"}
+
+
+def summarize_many(*, actor, root: Organization, year: int | None, groupings: tuple[str, ...]) -> dict[str, dict]:
+    """Figures of `root`'s subtree for `year` (None: every year) under several groupings at once ({grouping: {key:
+    Figures}}, groupings as in `summarize`): one query per kind of record, grouped by every key the groupings need,
+    folded here — three queries for a county page's three tables instead of nine."""
+    unknown = set(groupings) - set(GROUPS)
+    if unknown:
+        raise ValueError(f"unknown grouping {sorted(unknown)}")
+    where = subtree_range_q("organization__path", root.path)
+    prefix = len(root.path) + Organization.steplen
+    fields = sorted({KEYS[part] for g in groupings for part in g.split("_")})
+    result: dict[str, dict] = {g: {} for g in groupings}
+    for name, model in (("allocated", Allocation), ("disbursed", Disbursement), ("spent", Expenditure)):
+        queryset = model.objects.restrict(actor).filter(where)
+        if "unit" in fields:
+            queryset = queryset.annotate(unit=Substr("organization__path", 1, prefix))
+        if year is not None:
+            queryset = queryset.filter(year=year)
+        for row in queryset.values(*fields).annotate(total=Sum("amount")).order_by():
+            total = row["total"] or ZERO
+            for g in groupings:
+                parts = [row[KEYS[part]] for part in g.split("_")]
+                figures = result[g].setdefault(parts[0] if len(parts) == 1 else tuple(parts), Figures())
+                setattr(figures, name, getattr(figures, name) + total)
+    return result
 
 
 def summarize(*, actor, root: Organization, year: int | None, by: str) -> dict:
@@ -112,21 +132,7 @@ def summarize(*, actor, root: Organization, year: int | None, by: str) -> dict:
     Three grouped queries (one per kind of record), whatever the size of the subtree."""
     if by not in GROUPS:
         raise ValueError(f"unknown grouping {by}")
-    where = subtree_range_q("organization__path", root.path)
-    prefix = len(root.path) + Organization.steplen
-    querysets = [model.objects.restrict(actor).filter(where) for model in (Allocation, Disbursement, Expenditure)]
-    if by in ("unit", "unit_category"):
-        querysets = [qs.annotate(unit=Substr("organization__path", 1, prefix)) for qs in querysets]
-        keys = ["unit"] if by == "unit" else ["unit", "category_id"]
-    else:
-        keys = [{"organization": "organization_id", "category": "category_id", "source": "source_id"}[by]]
-    allocated, disbursed, spent = (_grouped(qs, year, keys) for qs in querysets)
-    result: dict = {}
-    for name, values in (("allocated", allocated), ("disbursed", disbursed), ("spent", spent)):
-        for key, total in values.items():
-            figures = result.setdefault(key[0] if len(key) == 1 else key, Figures())
-            setattr(figures, name, total)
-    return result
+    return summarize_many(actor=actor, root=root, year=year, groupings=(by,))[by]
 
 
 def total_of(groups: dict) -> Figures:

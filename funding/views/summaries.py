@@ -131,9 +131,10 @@ class Summary:
 
 
 def summary_build(*, actor, org: Organization, year: int) -> Summary:
-    """The summary of `org`'s subtree for `year`: one query for the lower organizations, three per grouping."""
+    """The summary of `org`'s subtree for `year`: one query for the lower organizations, three for the figures."""
     children = list(org_selectors.organization_list(actor=actor).filter(parent=org).order_by("code"))
-    by_unit = selectors.summarize(actor=actor, root=org, year=year, by="unit")
+    groups = selectors.summarize_many(actor=actor, root=org, year=year, groupings=("unit", "category", "source"))
+    by_unit, by_category, by_source = groups["unit"], groups["category"], groups["source"]
     units = []
     own = by_unit.get(org.path, Figures())
     if not own.is_empty or not children:
@@ -149,13 +150,11 @@ def summary_build(*, actor, org: Organization, year: int) -> Summary:
                 ledger=ledger_url(child, year),
             )
         )
-    by_category = selectors.summarize(actor=actor, root=org, year=year, by="category")
     category_lines = [
         Line(c.name, by_category.get(c.pk, Figures()))
         for c in selectors.categories()
         if c.active or c.pk in by_category
     ]
-    by_source = selectors.summarize(actor=actor, root=org, year=year, by="source")
     source_lines = [
         Line(s.name, by_source.get(s.pk, Figures())) for s in selectors.sources() if s.active or s.pk in by_source
     ]

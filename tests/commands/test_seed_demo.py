@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from core.models import AuditEvent, Job
+from funding.models import Aid, Allocation, Disbursement, Expenditure
 from meetings.compliance import compliance_cells, due_now
 from meetings.models import Attendance, Meeting
 from meetings.selectors import attendees_on
@@ -81,6 +82,10 @@ def _counts() -> dict[str, int]:
         "points": PointRecord.objects.count(),
         "meetings": Meeting.objects.count(),
         "attendance": Attendance.objects.count(),
+        "allocations": Allocation.objects.count(),
+        "disbursements": Disbursement.objects.count(),
+        "expenditures": Expenditure.objects.count(),
+        "aid": Aid.objects.count(),
     }
 
 
@@ -343,6 +348,8 @@ def test_seed_demo_builds_the_county_and_a_second_run_changes_nothing():
     assert before["organizations"] >= 400 and before["users"] == 5
     assert 14_000 <= before["members"] <= 17_000  # the issue asks for ~15,000 members
     assert before["candidates"] and before["thought_reports"] and before["trainings"] and before["points"]
+    assert before["allocations"] and before["disbursements"] and before["expenditures"] and before["aid"]
+    ledger = before["allocations"] + before["disbursements"] + before["expenditures"]
     away = Member.objects.filter(status__in=["流出", "流入"]).count()
     admitted = Candidate.objects.filter(
         admitted_on__isnull=False
@@ -375,6 +382,10 @@ def test_seed_demo_builds_the_county_and_a_second_run_changes_nothing():
         f"积分记录: 已新增 0 条，已有 {before['points']} 条",
         f"三会一课: 已新增 0 次会议（0 次有签到名单，0 条出席记录；补录 0 次，逾期修改 0 次），已有 {before['meetings'] - PLANTED_OVERLAP_MEETINGS} 次",
         *supervision,
+        "经费类别和资金来源: 已新增 0 类、0 个来源，已有 9 类、6 个来源",
+        "经费保障标准: 已新增 0 项（农村居民人均可支配收入 0 个年度），已有 2 项（3 个年度）",
+        f"经费台账: 已新增 0 条（下达 0、拨付 0、支出 0），已有 {ledger} 条",
+        f"党内关爱帮扶: 已新增 0 人次（0.00 元），已有 {before['aid']} 人次",
         *checks,
         "演示账号均已存在，未改动。",
         "演示数据已就绪；运行 manage.py demo_logins 查看演示账号。",

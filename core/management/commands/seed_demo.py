@@ -1,8 +1,8 @@
 """`manage.py seed_demo [--if-empty]`: build the demo county 青山县, its party members and their party life — the
 development pipeline, training, points and flows —, three years of 三会一课 and the county's supervision (tasks,
-findings, weak villages, first secretaries, speech materials and formalism planted for the nightly checks), then run
-the nightly checks once so the findings board opens with what they find (idempotent: a second run changes
-nothing)."""
+findings, weak villages, first secretaries, speech materials and formalism planted for the nightly checks), three
+years of funds (allocations, disbursements, spending, standards, aid to members in difficulty), then run the nightly
+checks once so the findings board opens with what they find (idempotent: a second run changes nothing)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from core.context import origin
+from funding.demo import build_demo_funding, demo_funding_exists
 from meetings.demo import build_demo_meetings
 from meetings.models import Meeting
 from members.demo import build_demo_members
@@ -26,7 +27,8 @@ class Command(BaseCommand):
         "生成演示数据：青山县的组织树、近四年的职务任免、约一万五千名党员及其组织关系转接和党籍状态变更，"
         "发展党员和思想汇报、培训台账、党员积分和流动党员记录、近三年的三会一课记录，"
         "督查督办数据（党建任务、问题清单、软弱涣散村、第一书记、组织生活会发言材料及供夜间检查发现的形式主义线索），"
-        "并运行一次夜间形式主义检查，以及每种角色一个演示账号（可重复运行，不会重复生成）。"
+        "近三年的经费台账（下达、拨付、支出、保障标准和党内关爱帮扶），"
+        "并运行一次夜间检查，以及每种角色一个演示账号（可重复运行，不会重复生成）。"
     )
 
     def add_arguments(self, parser):
@@ -35,7 +37,7 @@ class Command(BaseCommand):
             action="store_true",
             help=(
                 "系统中已有任何组织时不生成组织树；已有任何党员档案（或没有演示县）时不生成党员；已有任何会议记录时不生成会议；"
-                "演示县已有党建任务或驻村干部时不生成督查数据"
+                "演示县已有党建任务或驻村干部时不生成督查数据；演示县已有经费下达记录时不生成经费数据"
             ),
         )
 
@@ -51,6 +53,8 @@ class Command(BaseCommand):
                 self._meetings()
             elif not demo_supervision_exists():  # and one seeded before supervision, the demo county's supervision
                 self._supervision()
+            elif not demo_funding_exists():  # and one seeded before funding, the demo county's funds
+                self._funding()
             return
         try:
             with origin("command"), transaction.atomic():
@@ -59,10 +63,11 @@ class Command(BaseCommand):
                 activity = build_demo_activity(members=members.demo)
                 meetings = build_demo_meetings()
                 supervision = build_demo_supervision()
+                funding = build_demo_funding()
         except DemoError as exc:
             raise CommandError(str(exc)) from None
         lines = county.report.summary_lines() + members.summary_lines() + activity.summary_lines()
-        for line in lines + meetings.summary_lines() + supervision.summary_lines():
+        for line in lines + meetings.summary_lines() + supervision.summary_lines() + funding.summary_lines():
             self.stdout.write(line)
         self._checks()
         if county.accounts_created:
@@ -78,10 +83,11 @@ class Command(BaseCommand):
                 activity = build_demo_activity(members=members.demo)
                 meetings = build_demo_meetings()
                 supervision = build_demo_supervision()
+                funding = build_demo_funding()
         except DemoError as exc:
             raise CommandError(str(exc)) from None
         lines = members.summary_lines() + activity.summary_lines() + meetings.summary_lines()
-        for line in lines + supervision.summary_lines():
+        for line in lines + supervision.summary_lines() + funding.summary_lines():
             self.stdout.write(line)
         self._checks()
 
@@ -90,9 +96,10 @@ class Command(BaseCommand):
             with origin("command"), transaction.atomic():
                 meetings = build_demo_meetings()
                 supervision = build_demo_supervision()
+                funding = build_demo_funding()
         except DemoError as exc:
             raise CommandError(str(exc)) from None
-        for line in meetings.summary_lines() + supervision.summary_lines():
+        for line in meetings.summary_lines() + supervision.summary_lines() + funding.summary_lines():
             self.stdout.write(line)
         self._checks()
 
@@ -100,9 +107,20 @@ class Command(BaseCommand):
         try:
             with origin("command"), transaction.atomic():
                 supervision = build_demo_supervision()
+                funding = build_demo_funding()
         except DemoError as exc:
             raise CommandError(str(exc)) from None
-        for line in supervision.summary_lines():
+        for line in supervision.summary_lines() + funding.summary_lines():
+            self.stdout.write(line)
+        self._checks()
+
+    def _funding(self) -> None:
+        try:
+            with origin("command"), transaction.atomic():
+                funding = build_demo_funding()
+        except DemoError as exc:
+            raise CommandError(str(exc)) from None
+        for line in funding.summary_lines():
             self.stdout.write(line)
         self._checks()
 
