@@ -542,20 +542,31 @@ class _Planner:
         if rng.random() < 0.5:
             later = on + dt.timedelta(days=rng.randint(10, 40))
             self._allocate(ledger, rng, TOWNSHIP, 50_000, later, f"{o.code[:4]}财〔{year}〕5号", "乡镇配套资金")
+        tranches = sorted((d.paid_on, d.amount, a.source) for a in ledger.allocations for d in a.disbursements)
         running, arrived = 0, []
-        for paid_on, amount, source in sorted(
-            (d.paid_on, d.amount, a.source) for a in ledger.allocations for d in a.disbursements
-        ):
+        for paid_on, amount, _ in tranches:
             running += amount
-            arrived.append((paid_on, running, source))
-        spent = 0
+            arrived.append((paid_on, running))
+        spent, spent_from = 0, defaultdict(int)
         for purpose, share in VENUE_PURPOSES:
             amount = int((arrived[-1][1] if arrived else 0) * share) // FEN * FEN
-            covered = next(((p, s) for p, total, s in arrived if total >= spent + amount), None)
+            covered = next((p for p, total in arrived if total >= spent + amount), None)
             if covered is None or amount <= 0:
                 break
-            day = min(covered[0] + dt.timedelta(days=rng.randint(5, 40)), dt.date(year, 12, 31))
-            ledger.expenditures.append(PlannedExpenditure(day, amount, f"村党群服务中心{what}{purpose}", covered[1]))
+            day = min(covered + dt.timedelta(days=rng.randint(5, 40)), dt.date(year, 12, 31))
+            # Paid from what each source has brought by then (county money first): a payment larger than one
+            # source's remainder is booked against each in part, so no source spends more than it brought.
+            left = defaultdict(int)
+            for paid_on, value, source in tranches:
+                if paid_on <= covered:
+                    left[source] += value
+            need = amount
+            for source in sorted(left, key=lambda name: name != COUNTY):
+                part = min(need, left[source] - spent_from[source])
+                if part > 0:
+                    ledger.expenditures.append(PlannedExpenditure(day, part, f"村党群服务中心{what}{purpose}", source))
+                    spent_from[source] += part
+                    need -= part
             spent += amount
         return ledger
 

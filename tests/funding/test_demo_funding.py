@@ -74,6 +74,17 @@ def _assert_the_ledgers(today: dt.date) -> None:
     ledgers = _ledgers()
     assert len(ledgers) >= 2000
     assert [key for key, (_, disbursed, spent) in ledgers.items() if spent > disbursed] == []
+    # Spending names the source it was paid from: no source spent more than it brought to a ledger (the by-source
+    # table of the summary would show a 使用率 above 100%).
+    brought, paid = defaultdict(Decimal), defaultdict(Decimal)
+    for model, totals in ((Disbursement, brought), (Expenditure, paid)):
+        for key in (
+            model.objects.values("organization_id", "year", "category_id", "source_id")
+            .annotate(total=Sum("amount"))
+            .values_list("organization_id", "year", "category_id", "source_id", "total")
+        ):
+            totals[key[:4]] += key[4]
+    assert [key for key, amount in paid.items() if key[3] is not None and amount > brought[key]] == []
     moves = defaultdict(list)
     for model, day, sign in ((Disbursement, "paid_on", 1), (Expenditure, "spent_on", -1)):
         for org, year, category, on, amount in model.objects.values_list(
