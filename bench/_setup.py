@@ -225,3 +225,27 @@ def analyze() -> None:
 
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
+
+
+def add_database_arguments(parser) -> None:
+    """The options every province benchmark takes for its throwaway database and its exit code."""
+    parser.add_argument("--database-url", help="server to create the throwaway database on (default: DATABASE_URL)")
+    parser.add_argument("--postgres", action="store_true", help="start a throwaway PostgreSQL (tests/services.py)")
+    parser.add_argument("--keep", action="store_true", help="keep the throwaway database")
+    parser.add_argument("--strict", action="store_true", help="exit 1 when a limit is not met")
+
+
+def run_on_throwaway(args, *, name: str, size: str, run) -> int:
+    """Set up the throwaway database `args` ask for, print what runs where, run `run(args)` for its figures and print
+    them as one table; the exit code (1 with --strict when a limit is missed)."""
+    from contextlib import ExitStack
+
+    with ExitStack() as stack:
+        if args.postgres:
+            args.database_url = stack.enter_context(throwaway_postgres())
+        db = stack.enter_context(bench_database(args.database_url, keep=args.keep))
+        print(f"bench.{name}: {size} on {db.description}", flush=True)
+        figures = run(args)
+        print_table(f"{name} ({db.vendor}, {size})", figures)
+    missed = [f.name for f in figures if f.met == "NO"]
+    return 1 if args.strict and missed else 0

@@ -29,9 +29,14 @@ import random
 import statistics
 import sys
 import time
-from contextlib import ExitStack
 
-from bench._setup import Figure, analyze, bench_database, print_table, server_description, throwaway_postgres
+from bench._setup import (
+    Figure,
+    add_database_arguments,
+    analyze,
+    run_on_throwaway,
+    server_description,
+)
 
 BENCHMARK = "funding summaries: county 经费汇总 and the province's, 100k villages × 9 categories × 3 years of ledgers"
 COUNTY_LIMIT_MS = 150.0
@@ -344,23 +349,12 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--villages", type=int, default=100_000, help="villages of the generated province")
     parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument("--database-url", help="server to create the throwaway database on (default: DATABASE_URL)")
-    parser.add_argument("--postgres", action="store_true", help="start a throwaway PostgreSQL (tests/services.py)")
     parser.add_argument("--runs", type=int, default=10, help="timed runs of the county summary and page")
     parser.add_argument("--province-runs", type=int, default=3, help="timed runs of the province summary")
     parser.add_argument("--explain", action="store_true", help="print the query plans of the summaries")
-    parser.add_argument("--keep", action="store_true", help="keep the throwaway database")
-    parser.add_argument("--strict", action="store_true", help="exit 1 when a limit is not met")
+    add_database_arguments(parser)
     args = parser.parse_args(argv)
-    with ExitStack() as stack:
-        if args.postgres:
-            args.database_url = stack.enter_context(throwaway_postgres())
-        db = stack.enter_context(bench_database(args.database_url, keep=args.keep))
-        print(f"bench.funding: {args.villages:,} villages on {db.description}", flush=True)
-        figures = run(args)
-        print_table(f"funding ({db.vendor}, {args.villages:,} villages)", figures)
-    missed = [f.name for f in figures if f.met == "NO"]
-    return 1 if args.strict and missed else 0
+    return run_on_throwaway(args, name="funding", size=f"{args.villages:,} villages", run=run)
 
 
 if __name__ == "__main__":

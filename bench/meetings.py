@@ -32,9 +32,14 @@ import random
 import statistics
 import sys
 import time
-from contextlib import ExitStack
 
-from bench._setup import Figure, analyze, bench_database, print_table, server_description, throwaway_postgres
+from bench._setup import (
+    Figure,
+    add_database_arguments,
+    analyze,
+    run_on_throwaway,
+    server_description,
+)
 
 BENCHMARK = "meetings: compliance for a province (100k branches, one year of meetings), county compliance page"
 PROVINCE_LIMIT_S = 30.0
@@ -469,24 +474,13 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--branches", type=int, default=100_000, help="branches of the generated province")
     parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument("--database-url", help="server to create the throwaway database on (default: DATABASE_URL)")
-    parser.add_argument("--postgres", action="store_true", help="start a throwaway PostgreSQL (tests/services.py)")
     parser.add_argument("--runs", type=int, default=10, help="timed requests of the county page")
     parser.add_argument("--province-runs", type=int, default=3, help="timed runs of the province compliance")
     parser.add_argument("--profile", action="store_true", help="cProfile compliance_summary for the province")
     parser.add_argument("--skip-report", action="store_true", help="skip (3), the monthly report build")
-    parser.add_argument("--keep", action="store_true", help="keep the throwaway database")
-    parser.add_argument("--strict", action="store_true", help="exit 1 when a limit is not met")
+    add_database_arguments(parser)
     args = parser.parse_args(argv)
-    with ExitStack() as stack:
-        if args.postgres:
-            args.database_url = stack.enter_context(throwaway_postgres())
-        db = stack.enter_context(bench_database(args.database_url, keep=args.keep))
-        print(f"bench.meetings: {args.branches:,} branches on {db.description}", flush=True)
-        figures = run(args)
-        print_table(f"meetings ({db.vendor}, {args.branches:,} branches)", figures)
-    missed = [f.name for f in figures if f.met == "NO"]
-    return 1 if args.strict and missed else 0
+    return run_on_throwaway(args, name="meetings", size=f"{args.branches:,} branches", run=run)
 
 
 if __name__ == "__main__":
