@@ -86,6 +86,7 @@ class Job(models.Model):
         "export": "导出任务",
         "meetings_report": "月报生成",
         "formalism_checks": "形式主义检查",
+        "assessment_compute": "考核计算",
     }
 
     def __str__(self):

@@ -10,7 +10,8 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.db import models
+
+from .fields import CentiField
 
 FEN = Decimal("0.01")
 HUNDRED = Decimal(100)
@@ -60,28 +61,8 @@ def percent(value) -> str:
     return "" if value is None else f"{value:.2f}%"
 
 
-class MoneyField(models.BigIntegerField):
+class MoneyField(CentiField):
     """Decimal yuan in Python, whole fen in the database (see the module docstring)."""
-
-    def from_db_value(self, value, expression, connection):
-        return None if value is None else Decimal(int(value)).scaleb(-2)
-
-    def to_python(self, value):
-        if value is None or isinstance(value, Decimal):
-            return value
-        try:
-            return Decimal(str(value)).quantize(FEN)
-        except InvalidOperation:
-            raise ValidationError(f"金额“{value}”不是数字。") from None
-
-    def get_prep_value(self, value):
-        if value is None:
-            return None
-        amount = Decimal(str(value)) if not isinstance(value, Decimal) else value
-        fen = amount * HUNDRED
-        if fen != fen.to_integral_value():
-            raise ValueError(f"{value} is not a whole number of fen")
-        return int(fen)
 
     def formfield(self, **kwargs):
         from django import forms
