@@ -340,6 +340,7 @@ def veto_item_delete(*, actor, item: VetoItem) -> None:
 @transaction.atomic
 def scheme_copy(*, actor, source: Scheme, year=None) -> Scheme:
     """Last year's scheme (settings, indicators, veto items) for `year` (default: the next year), one click."""
+    source = Scheme.objects.select_related("county").get(pk=source.pk)
     year = source.year + 1 if year in (None, "") else year
     values = {name: getattr(source, name) for name in SCHEME_FIELDS if name != "name"}
     values["name"] = source.name.replace(str(source.year), str(year)) if source.name else ""
