@@ -24,6 +24,8 @@ Results (`rank_scheme`), from the totals of one scheme (one county, group and ye
   handover day the one who started later).
 
 Every UPDATE writes only the rows whose values change, so computing twice changes nothing the second time.
+Arithmetic stays in integers: PostgreSQL's SUM of a BIGINT is NUMERIC, so sums are CAST back to BIGINT before the
+integer divisions that round (a + b/2) // b.
 """
 
 from __future__ import annotations

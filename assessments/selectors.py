@@ -193,3 +193,19 @@ def indicators_by_scheme(scheme_ids) -> dict[int, list[Indicator]]:
 
 def veto_items(scheme: Scheme) -> list[VetoItem]:
     return list(scheme.veto_items.order_by("order", "id"))
+
+
+def readable_schemes(*, actor, year: int | None = None) -> list[Scheme]:
+    """The schemes whose results the actor reads (the ranking page's years and group tabs): every scheme for those who
+    see drafts, only published ones for read-only users — a leader never sees a tab of a group they cannot read."""
+    qs = scheme_list(actor=actor)
+    if year is not None:
+        qs = qs.filter(year=year)
+    drafts: dict[int, bool] = {}
+    out = []
+    for scheme in qs:
+        if scheme.county_id not in drafts:
+            drafts[scheme.county_id] = sees_drafts(actor, scheme.county)
+        if drafts[scheme.county_id] or scheme.status == SchemeStatus.PUBLISHED:
+            out.append(scheme)
+    return out

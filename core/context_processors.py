@@ -26,6 +26,7 @@ NAVIGATION = [
     ("三会一课", "bi-calendar-check", [("meetings:list", "三会一课", None)]),
     ("督查整改", "bi-clipboard2-check", [("supervision:finding_board", "督查整改", None)]),
     ("经费保障", "bi-cash-coin", [("funding:summary", "经费保障", None)]),
+    ("考核评价", "bi-trophy", [("assessments:ranking", "考核评价", None)]),
     (
         "系统管理",
         "bi-gear",

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 
 def sheet_importers():
+    from assessments.xlsx import ScoreSheet
     from funding.xlsx import FundingSheet
     from meetings.xlsx import MeetingSheet
     from members.xlsx import MemberSheet
     from organizations.xlsx import OrganizationSheet, PostSheet
 
-    return [OrganizationSheet(), PostSheet(), MemberSheet(), MeetingSheet(), FundingSheet()]
+    return [OrganizationSheet(), PostSheet(), MemberSheet(), MeetingSheet(), FundingSheet(), ScoreSheet()]
 
 
 def export_kinds() -> dict:
     """{kind: function(actor, *, year, unmasked, queryset=None) -> ExportTable}"""
+    from assessments.xlsx import penalties_export, rankings_export
     from funding.xlsx import funding_export
     from meetings.xlsx import compliance_export
     from members.xlsx import members_export
@@ -25,4 +27,6 @@ def export_kinds() -> dict:
         "members": members_export,
         "compliance": compliance_export,
         "funding": funding_export,
+        "rankings": rankings_export,
+        "penalties": penalties_export,
     }

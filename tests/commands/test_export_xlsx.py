@@ -169,14 +169,17 @@ def test_unknown_kind_lists_the_kinds(county, tmp_path, monkeypatch):
     path = tmp_path / "x.xlsx"
     with nothing_changed(), pytest.raises(CommandError) as caught:
         _export("people", "-o", str(path))
-    assert str(caught.value) == "未知的导出类型“people”，可选：organizations、posts、members、compliance、funding"
+    assert (
+        str(caught.value)
+        == "未知的导出类型“people”，可选：organizations、posts、members、compliance、funding、rankings、penalties"
+    )
     assert caught.value.returncode == 1
     assert list(tmp_path.iterdir()) == []
 
     code, out, err = run_cli(monkeypatch, "export_xlsx", "people", "-o", str(path))
     assert (code, out) == (1, "")
     assert err.splitlines() == [
-        "CommandError: 未知的导出类型“people”，可选：organizations、posts、members、compliance、funding"
+        "CommandError: 未知的导出类型“people”，可选：organizations、posts、members、compliance、funding、rankings、penalties"
     ]
     assert list(tmp_path.iterdir()) == []
 

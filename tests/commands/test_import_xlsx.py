@@ -247,7 +247,7 @@ def test_not_an_xlsx_file(county, tmp_path, monkeypatch, content, reason):
 def test_workbook_without_a_known_sheet(county, tmp_path):
     path = _file(tmp_path, {"Sheet1": [ORG_HEADERS, org_row("C01003", "三村党支部", "C01")]})
     error, out, err = _refused(path)
-    assert err.splitlines() == ["文件: 没有找到可导入的工作表，工作表名称应为：组织、职务、党员、会议、经费"]
+    assert err.splitlines() == ["文件: 没有找到可导入的工作表，工作表名称应为：组织、职务、党员、会议、经费、考核得分"]
     assert error.returncode == 1
 
 

@@ -20,6 +20,7 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from accounts.models import User
+from assessments.models import Penalty, Result, Scheme
 from core.models import AuditEvent, Job
 from funding.models import Aid, Allocation, Disbursement, Expenditure
 from meetings.compliance import compliance_cells, due_now
@@ -86,6 +87,9 @@ def _counts() -> dict[str, int]:
         "disbursements": Disbursement.objects.count(),
         "expenditures": Expenditure.objects.count(),
         "aid": Aid.objects.count(),
+        "schemes": Scheme.objects.count(),
+        "results": Result.objects.count(),
+        "penalties": Penalty.objects.count(),
     }
 
 
@@ -349,6 +353,7 @@ def test_seed_demo_builds_the_county_and_a_second_run_changes_nothing():
     assert 14_000 <= before["members"] <= 17_000  # the issue asks for ~15,000 members
     assert before["candidates"] and before["thought_reports"] and before["trainings"] and before["points"]
     assert before["allocations"] and before["disbursements"] and before["expenditures"] and before["aid"]
+    assert before["schemes"] == 20 and before["results"] and before["penalties"]
     ledger = before["allocations"] + before["disbursements"] + before["expenditures"]
     away = Member.objects.filter(status__in=["流出", "流入"]).count()
     admitted = Candidate.objects.filter(
@@ -386,6 +391,9 @@ def test_seed_demo_builds_the_county_and_a_second_run_changes_nothing():
         "经费保障标准: 已新增 0 项（农村居民人均可支配收入 0 个年度），已有 2 项（3 个年度）",
         f"经费台账: 已新增 0 条（下达 0、拨付 0、支出 0），已有 {ledger} 条",
         f"党内关爱帮扶: 已新增 0 人次（0.00 元），已有 {before['aid']} 人次",
+        f"考核方案: 已新增 0 个（已发布 0 个），已有 {before['schemes']} 个",
+        f"考核结果: 已新增 0 个（指标得分 0 项、述职评议 0 条、导入总分 0 个），已有 {before['results']} 个",
+        f"三个一律: 已新增 0 条（不合格 0、连续两年未晋位升级 0、连续三年后三名 0），已有 {before['penalties']} 条",
         *checks,
         "演示账号均已存在，未改动。",
         "演示数据已就绪；运行 manage.py demo_logins 查看演示账号。",

@@ -1,7 +1,8 @@
 """`manage.py seed_demo [--if-empty]`: build the demo county 青山县, its party members and their party life — the
 development pipeline, training, points and flows —, three years of 三会一课 and the county's supervision (tasks,
 findings, weak villages, first secretaries, speech materials and formalism planted for the nightly checks), three
-years of funds (allocations, disbursements, spending, standards, aid to members in difficulty), then run the nightly
+years of funds (allocations, disbursements, spending, standards, aid to members in difficulty), four years of
+assessment (schemes, scores, computed and published results, the penalties of the three rules), then run the nightly
 checks once so the findings board opens with what they find (idempotent: a second run changes nothing)."""
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from assessments.demo import build_demo_assessments, demo_assessments_exists
 from core.context import origin
 from funding.demo import build_demo_funding, demo_funding_exists
 from meetings.demo import build_demo_meetings
@@ -28,6 +30,7 @@ class Command(BaseCommand):
         "发展党员和思想汇报、培训台账、党员积分和流动党员记录、近三年的三会一课记录，"
         "督查督办数据（党建任务、问题清单、软弱涣散村、第一书记、组织生活会发言材料及供夜间检查发现的形式主义线索），"
         "近三年的经费台账（下达、拨付、支出、保障标准和党内关爱帮扶），"
+        "近四年的年度考核（考核方案、评分和述职评议、已发布的排名等次及“三个一律”处理），"
         "并运行一次夜间检查，以及每种角色一个演示账号（可重复运行，不会重复生成）。"
     )
 
@@ -37,7 +40,8 @@ class Command(BaseCommand):
             action="store_true",
             help=(
                 "系统中已有任何组织时不生成组织树；已有任何党员档案（或没有演示县）时不生成党员；已有任何会议记录时不生成会议；"
-                "演示县已有党建任务或驻村干部时不生成督查数据；演示县已有经费下达记录时不生成经费数据"
+                "演示县已有党建任务或驻村干部时不生成督查数据；演示县已有经费下达记录时不生成经费数据；"
+                "演示县已有考核方案时不生成考核数据"
             ),
         )
 
@@ -55,6 +59,8 @@ class Command(BaseCommand):
                 self._supervision()
             elif not demo_funding_exists():  # and one seeded before funding, the demo county's funds
                 self._funding()
+            elif not demo_assessments_exists():  # and one seeded before the assessments, the county's
+                self._assessments()
             return
         try:
             with origin("command"), transaction.atomic():
@@ -64,10 +70,12 @@ class Command(BaseCommand):
                 meetings = build_demo_meetings()
                 supervision = build_demo_supervision()
                 funding = build_demo_funding()
+                assessments = build_demo_assessments()
         except DemoError as exc:
             raise CommandError(str(exc)) from None
         lines = county.report.summary_lines() + members.summary_lines() + activity.summary_lines()
-        for line in lines + meetings.summary_lines() + supervision.summary_lines() + funding.summary_lines():
+        lines += meetings.summary_lines() + supervision.summary_lines() + funding.summary_lines()
+        for line in lines + assessments.summary_lines():
             self.stdout.write(line)
         self._checks()
         if county.accounts_created:
@@ -84,10 +92,11 @@ class Command(BaseCommand):
                 meetings = build_demo_meetings()
                 supervision = build_demo_supervision()
                 funding = build_demo_funding()
+                assessments = build_demo_assessments()
         except DemoError as exc:
             raise CommandError(str(exc)) from None
         lines = members.summary_lines() + activity.summary_lines() + meetings.summary_lines()
-        for line in lines + supervision.summary_lines() + funding.summary_lines():
+        for line in lines + supervision.summary_lines() + funding.summary_lines() + assessments.summary_lines():
             self.stdout.write(line)
         self._checks()
 
@@ -97,9 +106,11 @@ class Command(BaseCommand):
                 meetings = build_demo_meetings()
                 supervision = build_demo_supervision()
                 funding = build_demo_funding()
+                assessments = build_demo_assessments()
         except DemoError as exc:
             raise CommandError(str(exc)) from None
-        for line in meetings.summary_lines() + supervision.summary_lines() + funding.summary_lines():
+        lines = meetings.summary_lines() + supervision.summary_lines() + funding.summary_lines()
+        for line in lines + assessments.summary_lines():
             self.stdout.write(line)
         self._checks()
 
@@ -108,9 +119,10 @@ class Command(BaseCommand):
             with origin("command"), transaction.atomic():
                 supervision = build_demo_supervision()
                 funding = build_demo_funding()
+                assessments = build_demo_assessments()
         except DemoError as exc:
             raise CommandError(str(exc)) from None
-        for line in supervision.summary_lines() + funding.summary_lines():
+        for line in supervision.summary_lines() + funding.summary_lines() + assessments.summary_lines():
             self.stdout.write(line)
         self._checks()
 
@@ -118,9 +130,20 @@ class Command(BaseCommand):
         try:
             with origin("command"), transaction.atomic():
                 funding = build_demo_funding()
+                assessments = build_demo_assessments()
         except DemoError as exc:
             raise CommandError(str(exc)) from None
-        for line in funding.summary_lines():
+        for line in funding.summary_lines() + assessments.summary_lines():
+            self.stdout.write(line)
+        self._checks()
+
+    def _assessments(self) -> None:
+        try:
+            with origin("command"), transaction.atomic():
+                assessments = build_demo_assessments()
+        except DemoError as exc:
+            raise CommandError(str(exc)) from None
+        for line in assessments.summary_lines():
             self.stdout.write(line)
         self._checks()
 
