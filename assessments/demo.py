@@ -359,6 +359,8 @@ def _cases(county: County) -> DemoCases:
             want = 2 if y == tie_year else 3
             while len(bottoms[y]) < want:
                 bottoms[y].append(fillers.pop())
+        if len(bottoms[tie_year]) >= 2 and bottoms[tie_year][0] == cases.rule3:
+            bottoms[tie_year][:2] = bottoms[tie_year][1::-1]  # not always the very last: 260th, 259th, 260th
         if len(bottoms[tie_year]) == 2:
             while len(tie_pair) < 2:
                 tie_pair.append(fillers.pop())

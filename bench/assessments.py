@@ -1,7 +1,7 @@
 """Benchmark: the annual assessment at province scale — computing a year, the three rules, a county's ranking page.
 
     python -m bench.assessments [--orgs 100000] [--groups 300] [--years 5] [--postgres | --database-url URL]
-                                [--runs 3] [--page-runs 20] [--explain] [--experiment-index]
+                                [--runs 3] [--page-runs 20] [--explain] [--experiment]
 
 The data, generated straight into the tables with core.bulk.bulk_insert (COPY on PostgreSQL): 100 counties (one per
 three groups of --groups), each a 县委 root at depth 1 with ~1,000 assessed organizations: its townships (乡镇党委,
@@ -16,21 +16,26 @@ organizations of the county move between them on one day — a few leave a vacan
 a hundred shares its neighbour's secretary. The years before the last are then computed with year_compute, in order.
 
 (1) year_compute(year=2025) for every county — the real code path (sync_results, refresh_totals, rank_scheme per
-    scheme in its transaction, sync_penalties per county) — from a cleared state (the year's totals and every derived
-    column NULL, schemes 待计算, the year's penalties gone, then VACUUM ANALYZE): median of --runs ≤ 5 s; against the
-    bare `UPDATE … SET rank = r.rnk FROM (SELECT id, RANK() OVER (PARTITION BY scheme_id ORDER BY total DESC) …)` of
-    the same rows from the same cleared state (totals in place, since they are its input), median of --runs, runs
-    interleaved: ≤ 1.5 × the bare time. The second run (nothing changes) is timed too, and the ranks of both are
-    checked to agree row by row.
+    scheme in its transaction, sync_penalties per county) — from a cleared state: every derived column of the year
+    NULL (rank … secretary, capped/bottom false), schemes 待计算, the year's penalties gone, then VACUUM ANALYZE; the
+    totals in place, as the scoring services keep them (each score or imported total refreshes its row's total at
+    once). Median of --runs ≤ 5 s; and ≤ 1.5 × the bare `UPDATE … SET rank = r.rnk FROM (SELECT id, RANK() OVER
+    (PARTITION BY scheme_id ORDER BY total DESC) rnk FROM assessments_result WHERE year = 2025 AND total IS NOT NULL)
+    r WHERE …` from the same state, median of --runs, the two interleaved. Their ranks are checked to agree row by
+    row. Then the run that changes nothing (idempotent: checked to change nothing).
 (2) The three rules over the years: sync_penalties for every county and each year (one transaction each, as
-    year_compute does), from no penalties at all, ≤ 3 s; and again when nothing changes.
-(3) A county's ranking page (assessments:ranking) as that county's administrator through django.test.Client: median
-    server time of --page-runs requests ≤ 100 ms, with its query count, for the county's largest group; where the
-    page is not there, selectors.ranking for each scheme of the county's year plus a template-free render (said so).
+    year_compute runs it) from no penalties at all, median of --runs ≤ 3 s; and once more with nothing to change.
+(3) A county's ranking page (assessments:ranking, ?year=&scheme=) as that county's administrator through
+    django.test.Client: median server time of --page-runs requests ≤ 100 ms, with its query count, for each of the
+    county's groups (the villages' ~900 results first); where the page is not there, selectors.ranking for each
+    scheme of the county's year plus a template-free render instead (said so). A slow page is profiled once.
 
-With --explain (or when a limit is missed) every statement of one scheme's computation and of one county's rules is
-shown with EXPLAIN (ANALYZE, BUFFERS) inside a rolled-back transaction. --experiment-index additionally times (1)
-and (2) after creating candidate indexes on the throwaway database (an experiment, labelled as such).
+The setup computes the years before the last with year_compute, in order (their times are printed: the first
+computation of a year, totals included). When a limit is missed (or with --explain) the statements of the last timed
+runs of (1) and (2) are summed by shape, and every statement of one scheme's computation and of one county's rules is
+shown with EXPLAIN (ANALYZE, BUFFERS) inside a rolled-back transaction. With --experiment, (1) and (2) run again with
+the changes this benchmark proposes patched over the application's functions for the run only (experimental_*
+below, labelled EXPERIMENT in the table), and the penalties they make are compared with the real code's.
 """
 
 from __future__ import annotations
@@ -404,13 +409,38 @@ STEPS = (
 )
 
 
+class Steps:
+    """Seconds spent in each step of year_compute / sync_penalties, and what the steps returned, summed: the rows
+    they changed (year_compute's own summary keys schemes by their name, which repeats across counties)."""
+
+    def __init__(self):
+        self.times: dict[str, float] = defaultdict(float)
+        self.counts: dict[str, int] = defaultdict(int)
+
+    def changes(self) -> str:
+        c = self.counts
+        return (
+            f"{c['sync_results']} results added, {c['refresh_totals']} totals, {c['rank_scheme']} results ranked, "
+            f"penalties +{c['created']} ~{c['updated']} -{c['deleted']}"
+        )
+
+    def changed_anything(self) -> bool:
+        return any(self.counts[k] for k in ("sync_results", "refresh_totals", "rank_scheme", "created", "updated",
+                                             "deleted"))  # fmt: skip
+
+    def breakdown(self, total: float) -> str:
+        top = sum(v for k, v in self.times.items() if not k.startswith(" "))
+        parts = [f"{k.strip()} {v:.2f}" for k, v in self.times.items() if v >= 0.005]
+        return ", ".join(parts + [f"other {total - top:.2f}"]) + " s"
+
+
 @contextmanager
 def step_times():
-    """{label: seconds} of the steps of year_compute / sync_penalties while the block runs (the module-level names
-    they call through are wrapped with a timer and restored afterwards)."""
+    """A Steps filled while the block runs: the module-level names the code calls through are wrapped with a timer
+    (and a counter of what they return) and restored afterwards."""
     import importlib
 
-    times: dict[str, float] = defaultdict(float)
+    steps = Steps()
     saved = []
     for module_name, name, label in STEPS:
         module = importlib.import_module(module_name)
@@ -420,41 +450,71 @@ def step_times():
         def timed(*args, _fn=fn, _label=label, **kwargs):
             t = time.perf_counter()
             try:
-                return _fn(*args, **kwargs)
+                value = _fn(*args, **kwargs)
             finally:
-                times[_label] += time.perf_counter() - t
+                steps.times[_label] += time.perf_counter() - t
+            if isinstance(value, int):
+                steps.counts[_label] += value
+            elif _label == "sync_penalties":
+                for key, n in value.items():
+                    steps.counts[key] += n
+            return value
 
         setattr(module, name, timed)
     try:
-        yield times
+        yield steps
     finally:
-        for module, name, fn in saved:
+        for module, name, fn in reversed(saved):
             setattr(module, name, fn)
 
 
-def _breakdown(times: dict[str, float], total: float) -> str:
-    top = sum(v for k, v in times.items() if not k.startswith(" "))
-    parts = [f"{k.strip()} {v:.2f}" for k, v in times.items() if v >= 0.005]
-    return ", ".join(parts + [f"other {total - top:.2f}"]) + " s"
+@contextmanager
+def statements():
+    """[(statement shape, seconds)] of every statement run in the block (timed around the driver's execute)."""
+    import re
+
+    from django.db import connection
+
+    seen: list[tuple[str, float]] = []
+    numbers = re.compile(r"\b\d+\b")
+
+    def record(execute, sql, params, many, context):
+        t = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            shape = numbers.sub("N", " ".join(sql.split()))
+            seen.append((shape, time.perf_counter() - t))
+
+    with connection.execute_wrapper(record):
+        yield seen
 
 
-def timed_year_compute(year: int) -> tuple[float, dict, dict]:
+def print_statements(seen: list[tuple[str, float]], title: str, top: int = 12) -> None:
+    by_shape: dict[str, list[float]] = defaultdict(list)
+    for shape, seconds in seen:
+        by_shape[shape].append(seconds)
+    total = sum(s for _, s in seen)
+    print(f"\n--- statements of {title}: {len(seen):,} statements, {total:.2f} s in the database driver ---")
+    for shape, times in sorted(by_shape.items(), key=lambda kv: -sum(kv[1]))[:top]:
+        print(f"  {sum(times):6.2f} s {len(times):5d} × {1000 * sum(times) / len(times):7.2f} ms  {shape[:150]}")
+
+
+def timed_year_compute(year: int, record: list | None = None) -> tuple[float, Steps]:
     from assessments.services.workflow import year_compute
 
-    with step_times() as times:
-        t = time.perf_counter()
-        result = year_compute(year=year)
-        seconds = time.perf_counter() - t
-    return seconds, result, dict(times)
-
-
-def _changes(result: dict) -> tuple[int, int, int, int]:
-    schemes = result["schemes"].values()
-    added = sum(c["added"] for c in schemes)
-    totals = sum(c["totals"] for c in schemes)
-    ranked = sum(c["results"] for c in schemes)
-    penalties = sum(c["created"] + c["updated"] + c["deleted"] for c in result["penalties"].values())
-    return added, totals, ranked, penalties
+    with step_times() as steps:
+        if record is None:
+            t = time.perf_counter()
+            year_compute(year=year)
+            seconds = time.perf_counter() - t
+        else:
+            with statements() as seen:
+                t = time.perf_counter()
+                year_compute(year=year)
+                seconds = time.perf_counter() - t
+            record.extend(seen)
+    return seconds, steps
 
 
 def snapshot_ranks(year: int) -> None:
@@ -483,11 +543,16 @@ def rank_mismatches(year: int) -> int:
         return cursor.fetchone()[0]
 
 
-def year_figures(year: int, rows: int, runs: int, label: str = "") -> tuple[list[Figure], dict]:
-    """(1): year_compute against the bare RANK UPDATE, interleaved, each from the cleared state; the second run."""
-    compute_s, bare_s, breakdowns = [], [], []
+def _runs(samples: list[float]) -> str:
+    return ", ".join(f"{s:.2f}" for s in samples) + " s"
+
+
+def year_figures(year: int, rows: int, runs: int, label: str = "", record: list | None = None) -> list[Figure]:
+    """(1): year_compute against the bare RANK UPDATE, interleaved, each from the same cleared state (totals in
+    place, as the scoring services keep them; every derived column NULL); then the run that changes nothing. The
+    statements of the last run are recorded into `record` when given."""
+    compute_s, bare_s, steps_of = [], [], []
     mismatches = None
-    first_changes = None
     for n in range(runs):
         reset_year(year, totals_in_place=True)
         seconds, updated = bare_rank(year)
@@ -495,117 +560,122 @@ def year_figures(year: int, rows: int, runs: int, label: str = "") -> tuple[list
         if n > 0:
             mismatches = rank_mismatches(year)
         print(f"(1){label} bare RANK() UPDATE, run {n + 1}: {seconds:.2f} s ({updated:,} rows)", flush=True)
-        reset_year(year, totals_in_place=False)
-        seconds, result, times = timed_year_compute(year)
+        reset_year(year, totals_in_place=True)
+        seconds, steps = timed_year_compute(year, record if n == runs - 1 else None)
         compute_s.append(seconds)
-        breakdowns.append((seconds, times))
-        first_changes = first_changes or _changes(result)
+        steps_of.append((seconds, steps))
         snapshot_ranks(year)
         print(
-            f"(1){label} year_compute({year}), run {n + 1}: {seconds:.2f} s — {_breakdown(times, seconds)}; changed: "
-            "{} added, {} totals, {} results, {} penalties".format(*_changes(result)),
+            f"(1){label} year_compute({year}), run {n + 1}: {seconds:.2f} s — {steps.breakdown(seconds)}; "
+            f"changed: {steps.changes()}",
             flush=True,
         )
-    again_s = []
-    for n in range(runs):
-        seconds, result, times = timed_year_compute(year)
-        again_s.append(seconds)
-        changes = _changes(result)
-        print(
-            f"(1){label} year_compute({year}) again (nothing to change), run {n + 1}: {seconds:.2f} s — "
-            f"{_breakdown(times, seconds)}; changed: "
-            + "{} added, {} totals, {} results, {} penalties".format(*changes),
-            flush=True,
-        )
-        if any(changes):
-            print(f"    NOT IDEMPOTENT: the second run changed {changes}")
-    compute, bare, again = (statistics.median(s) for s in (compute_s, bare_s, again_s))
-    median_times = min(breakdowns, key=lambda b: abs(b[0] - compute))[1]
+    seconds, steps = timed_year_compute(year)
+    again = seconds
+    print(
+        f"(1){label} year_compute({year}) again (nothing to change): {seconds:.2f} s — {steps.breakdown(seconds)}; "
+        f"changed: {steps.changes()}",
+        flush=True,
+    )
+    idempotent = "nothing changed" if not steps.changed_anything() else f"NOT IDEMPOTENT: {steps.changes()}"
+    compute, bare = statistics.median(compute_s), statistics.median(bare_s)
+    median_seconds, median_steps = min(steps_of, key=lambda b: abs(b[0] - compute))
     agree = "not checked (one run)" if mismatches is None else f"{mismatches} rows differ"
-    figures = [
+    return [
         Figure(
             f"(1){label} year_compute({year}), all counties (median)",
             compute,
             "s",
             YEAR_LIMIT_S,
-            note=f"{rows:,} results; runs {', '.join(f'{s:.2f}' for s in compute_s)} s; steps of the median run: "
-            f"{_breakdown(median_times, compute)}",
+            note=f"{rows:,} results, {median_steps.changes()}; runs {_runs(compute_s)}; steps of the median run: "
+            f"{median_steps.breakdown(median_seconds)}",
         ),
         Figure(
             f"(1){label} bare RANK() OVER (PARTITION BY scheme_id) UPDATE (peer, median)",
             bare,
             "s",
-            note=f"runs {', '.join(f'{s:.2f}' for s in bare_s)} s; ranks against year_compute's: {agree}",
+            note=f"runs {_runs(bare_s)}; its ranks against year_compute's: {agree}",
         ),
         Figure(
-            f"(1){label} year_compute against {PEER_FACTOR} × bare UPDATE",
+            f"(1){label} year_compute against {PEER_FACTOR} × the bare UPDATE",
             compute,
             "s",
             PEER_FACTOR * bare,
             note=f"year_compute takes {compute / bare:.2f} × the bare UPDATE (goal ≤ {PEER_FACTOR} ×)",
         ),
         Figure(
-            f"(1){label} year_compute({year}) again, nothing changes (median)",
+            f"(1){label} year_compute({year}) again, nothing to change",
             again,
             "s",
             YEAR_LIMIT_S,
-            note=f"runs {', '.join(f'{s:.2f}' for s in again_s)} s",
+            note=f"{idempotent}; {steps.breakdown(again)}",
         ),
     ]
-    info = {"compute": compute, "bare": bare, "again": again, "first_changes": first_changes, "mismatches": mismatches}
-    return figures, info
 
 
-def all_rules(years: list[int], counties: list[int]) -> tuple[float, dict, dict]:
+def all_rules(years: list[int], counties: list[int], record: list | None = None) -> tuple[float, Steps]:
+    """sync_penalties for every county and year, one transaction each (as year_compute runs it)."""
+    from contextlib import nullcontext
+
     from django.db import transaction
 
     from assessments.services import workflow
 
-    counts = defaultdict(int)
-    with step_times() as times:
+    with step_times() as steps, statements() if record is not None else nullcontext() as seen:
         t = time.perf_counter()
         for year in years:
             for county in counties:
                 with transaction.atomic():
-                    for key, value in workflow.sync_penalties(county_id=county, year=year).items():
-                        counts[key] += value
+                    workflow.sync_penalties(county_id=county, year=year)
         seconds = time.perf_counter() - t
-    return seconds, dict(counts), dict(times)
+    if record is not None:
+        record.extend(seen)
+    return seconds, steps
 
 
-def rules_figures(years: list[int], counties: list[int], runs: int, label: str = "") -> list[Figure]:
-    """(2): sync_penalties for every county and year, from no penalties, then again (nothing changes)."""
+def penalty_rows() -> set:
+    from assessments.models import Penalty
+
+    return {
+        (p.county_id, p.year, p.person_id, p.rule, p.organization_id, p.years, repr(p.evidence))
+        for p in Penalty.objects.order_by()
+    }
+
+
+def rules_figures(
+    years: list[int], counties: list[int], runs: int, label: str = "", record: list | None = None
+) -> tuple[list[Figure], set]:
+    """(2): the three rules for every county and year from no penalties (median of `runs`), then once more with
+    nothing to change. Returns the figures and the penalties made (to compare an experiment with)."""
     from django.db.models import Count
 
     from assessments.models import Penalty
 
-    scratch, again = [], []
-    times_of = []
+    scratch, steps_of = [], []
     for n in range(runs):
         Penalty.objects.all().delete()
         vacuum(Penalty)
-        seconds, counts, times = all_rules(years, counties)
+        seconds, steps = all_rules(years, counties, record if n == runs - 1 else None)
         scratch.append(seconds)
-        times_of.append((seconds, times))
+        steps_of.append((seconds, steps))
         print(
             f"(2){label} three rules, {len(years)} years × {len(counties)} counties from none, run {n + 1}: "
-            f"{seconds:.2f} s — {_breakdown(times, seconds)}; {dict(counts)}",
+            f"{seconds:.2f} s — {steps.breakdown(seconds)}; {steps.changes()}",
             flush=True,
         )
-    for n in range(runs):
-        seconds, counts, times = all_rules(years, counties)
-        again.append(seconds)
-        print(
-            f"(2){label} three rules again (nothing to change), run {n + 1}: {seconds:.2f} s — "
-            f"{_breakdown(times, seconds)}; {dict(counts)}",
-            flush=True,
-        )
-    by_rule = dict(Penalty.objects.values_list("rule").annotate(n=Count("id")).order_by("rule"))
-    by_year = dict(Penalty.objects.values_list("year").annotate(n=Count("id")).order_by("year"))
-    print(f"    penalties by rule {by_rule}, by year {by_year}", flush=True)
+    again, steps = all_rules(years, counties)
+    print(
+        f"(2){label} three rules again (nothing to change): {again:.2f} s — {steps.breakdown(again)}; "
+        f"{steps.changes()}",
+        flush=True,
+    )
+    idempotent = "nothing changed" if not steps.changed_anything() else f"NOT IDEMPOTENT: {steps.changes()}"
+    by_rule = dict(Penalty.objects.order_by().values_list("rule").annotate(n=Count("id")))
+    by_year = dict(Penalty.objects.order_by().values_list("year").annotate(n=Count("id")))
+    print(f"    penalties by rule {dict(sorted(by_rule.items()))}, by year {dict(sorted(by_year.items()))}", flush=True)
     median = statistics.median(scratch)
-    median_times = min(times_of, key=lambda b: abs(b[0] - median))[1]
-    return [
+    median_seconds, median_steps = min(steps_of, key=lambda b: abs(b[0] - median))
+    figures = [
         Figure(
             f"(2){label} three rules, {len(years)} years, every county, from none (median)",
             median,
@@ -613,16 +683,17 @@ def rules_figures(years: list[int], counties: list[int], runs: int, label: str =
             RULES_LIMIT_S,
             note=f"{len(years) * len(counties)} sync_penalties calls; {sum(by_rule.values()):,} penalties "
             f"(rule 1: {by_rule.get(1, 0):,}, 2: {by_rule.get(2, 0):,}, 3: {by_rule.get(3, 0):,}); runs "
-            f"{', '.join(f'{s:.2f}' for s in scratch)} s; steps: {_breakdown(median_times, median)}",
+            f"{_runs(scratch)}; steps: {median_steps.breakdown(median_seconds)}",
         ),
         Figure(
-            f"(2){label} three rules again, nothing changes (median)",
-            statistics.median(again),
+            f"(2){label} three rules again, nothing to change",
+            again,
             "s",
             RULES_LIMIT_S,
-            note=f"runs {', '.join(f'{s:.2f}' for s in again)} s",
+            note=f"{idempotent}; {steps.breakdown(again)}",
         ),
     ]
+    return figures, penalty_rows()
 
 
 # --- (3) the ranking page -------------------------------------------------------------------------------------------
@@ -725,6 +796,9 @@ def page_figures(county_id: int, year: int, runs: int) -> list[Figure]:
                         f"{len(response.content) / 1024:.0f} KiB",
                     )
                 )
+            if figures and figures[0].met == "NO":
+                url, params = ranking_request(max(schemes, key=lambda s: sizes[s.pk]))
+                profile_request(client, url, params)
             return figures
 
     # No page (yet): the selector behind it, every scheme of the county's year, and a template-free render.
@@ -752,6 +826,24 @@ def page_figures(county_id: int, year: int, runs: int) -> list[Figure]:
         )
     )
     return figures
+
+
+def profile_request(client, url: str, params: dict, top: int = 22) -> None:
+    """One request under cProfile: where a slow page spends its time (view, selectors, template)."""
+    import cProfile
+    import io
+    import pstats
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    client.get(url, params)
+    profiler.disable()
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats("cumulative").print_stats(r"(assessments|core|template|db/models/query)", top)
+    print(f"\n--- profile of GET {url} {params} (cumulative; application, template and query functions) ---")
+    text = out.getvalue()
+    print(text[text.find("   ncalls") :].rstrip())
 
 
 # --- the plans ------------------------------------------------------------------------------------------------------
@@ -810,8 +902,184 @@ def explain_statements(scheme_id: int, county_id: int, year: int) -> None:
             print("      " + line)
 
 
-# Candidate indexes, created only with --experiment-index on the throwaway database (an experiment, not a migration).
-EXPERIMENT_INDEXES: list[str] = []
+# --- experiments (--experiment): the changes this benchmark proposes, patched in for the run only ----------------
+#
+# Not the application's code: each function below is a proposed replacement, patched over the module-level name the
+# application calls through while the experiment runs, and checked to give the same rows.
+
+
+def experimental_sync_results(scheme) -> int:
+    """services/schemes.py _sync_results with NOT EXISTS (an anti-join over result_unique_org_year) instead of
+    NOT IN (a hashed subplan reading the whole year's results, 100,000 rows, for every scheme)."""
+    from django.db.models import Exists, OuterRef
+    from django.utils import timezone
+
+    from assessments.models import Result
+    from core.scope import subtree_range_q
+    from organizations.models import Organization
+
+    taken = Result.objects.filter(organization=OuterRef("pk"), year=scheme.year)
+    orgs = (
+        Organization.objects.filter(subtree_range_q("path", scheme.county.path), assessment_group=scheme.group)
+        .filter(~Exists(taken))
+        .values_list("pk", flat=True)
+    )
+    now = timezone.now()
+    rows = [Result(scheme=scheme, organization_id=pk, year=scheme.year, updated_at=now) for pk in orgs]
+    Result.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)
+
+
+def experimental_derive(*, county_id: int, year: int, settings) -> dict:
+    """penalties.derive with the streaks decided in SQL: one grouped query returns only the persons a rule catches
+    (~90 of the county's ~1,000 secretaries) instead of every secretary's years for Python to walk through."""
+    from collections import defaultdict as dd
+
+    from django.db import connection
+
+    from assessments import penalties as P
+    from assessments.choices import Rule
+    from assessments.models import Result, Scheme
+
+    n2, n3 = settings.not_moved_up_years, settings.bottom_years
+    span = max(n2, n3, 1)
+    first = year - span + 1
+    result, scheme = _table(Result), _table(Scheme)
+    sql = f"""
+        WITH p AS (
+            SELECT DISTINCT y.secretary_id AS pid FROM {result} y JOIN {scheme} s ON s.id = y.scheme_id
+            WHERE s.county_id = %s AND y.year = %s AND y.rank IS NOT NULL AND y.secretary_id IS NOT NULL
+        ),
+        py AS (
+            SELECT r.secretary_id AS pid, r.year,
+                   MAX(CASE WHEN r.grade = 4 THEN 1 ELSE 0 END) AS failed,
+                   MAX(CASE WHEN r.bottom THEN 1 ELSE 0 END) AS bottom,
+                   MAX(CASE WHEN r.moved_up = FALSE THEN 1 ELSE 0 END) AS not_moved
+            FROM p JOIN {result} r ON r.secretary_id = p.pid
+            WHERE r.year >= %s AND r.year <= %s AND r.rank IS NOT NULL
+            GROUP BY r.secretary_id, r.year
+        ),
+        s AS (
+            SELECT pid, MAX(CASE WHEN year = %s THEN failed ELSE 0 END) AS f,
+                   SUM(CASE WHEN year > %s THEN not_moved ELSE 0 END) AS nm,
+                   SUM(CASE WHEN year > %s THEN bottom ELSE 0 END) AS b
+            FROM py GROUP BY pid
+        )
+        SELECT pid, f, nm, b FROM s WHERE (%s AND f = 1) OR (%s AND nm = %s) OR (%s AND b = %s)
+    """
+    params = [county_id, year, first, year, year, year - n2, year - n3]
+    params += [settings.failed_on, settings.not_moved_up_on, n2, settings.bottom_on, n3]
+    hits: dict[int, list] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for person, f, nm, b in cursor.fetchall():
+            found = []
+            if settings.failed_on and f == 1:
+                found.append(P.Caught(Rule.FAILED, 1, lambda r: r["grade"] == 4))
+            if settings.not_moved_up_on and nm == n2:
+                found.append(P.Caught(Rule.NOT_MOVED_UP, n2, lambda r: r["moved_up"] is False))
+            if settings.bottom_on and b == n3:
+                found.append(P.Caught(Rule.BOTTOM, n3, lambda r: r["bottom"]))
+            hits[person] = found
+    if not hits:
+        return {}
+    # From here on as penalties.derive: the evidence of the persons caught.
+    rows: dict[int, list[dict]] = dd(list)
+    person_ids = list(hits)
+    for start in range(0, len(person_ids), 900):
+        chunk = person_ids[start : start + 900]
+        qs = Result.objects.filter(secretary_id__in=chunk, year__gte=first, year__lte=year, rank__isnull=False).values(
+            *P.EVIDENCE_FIELDS
+        )
+        for r in qs.order_by("-year", "organization__code"):
+            rows[r["secretary_id"]].append(r)
+    out = {}
+    for person, rules in hits.items():
+        mine = rows[person]
+        for c in rules:
+            evidence = [P._evidence_row(r) for r in mine if r["year"] > year - c.years and c.test(r)]
+            current = [e for e in evidence if e["year"] == year]
+            out[(person, int(c.rule))] = {
+                "organization": current[0]["organization"],
+                "years": c.years,
+                "evidence": evidence,
+            }
+    return out
+
+
+PENALTY_FIELDS = ["county", "year", "person", "rule", "organization", "years", "evidence", "computed_at"]
+
+
+def experimental_sync_penalties(*, county_id: int, year: int) -> dict[str, int]:
+    """penalties.sync_penalties with experimental_derive, its two look-ups of penalties without the Meta ordering
+    (which joins members_person to sort by name for nothing), and the new rows written with COPY (core.bulk) instead
+    of bulk_create, whose UNNEST(jsonb[]) has psycopg quote every JSON text into an array literal in Python."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from assessments.models import Penalty, RuleSettings
+    from core.bulk import bulk_insert
+
+    settings = RuleSettings.objects.filter(county_id=county_id).first() or RuleSettings(county_id=county_id)
+    wanted = experimental_derive(county_id=county_id, year=year, settings=settings)
+    existing = {(p.person_id, p.rule): p for p in Penalty.objects.filter(year=year, county_id=county_id).order_by()}
+    now = timezone.now()
+    updated = 0
+    new_rows = []
+    for key, values in wanted.items():
+        row = existing.pop(key, None)
+        if row is None:
+            new_rows.append(
+                (county_id, year, key[0], key[1], values["organization"], values["years"], values["evidence"], now)
+            )
+        elif (row.organization_id, row.years, row.evidence) != (
+            values["organization"],
+            values["years"],
+            values["evidence"],
+        ):
+            row.organization_id, row.years, row.evidence, row.computed_at = (
+                values["organization"], values["years"], values["evidence"], now,
+            )  # fmt: skip
+            row.save(update_fields=["organization", "years", "evidence", "computed_at"])
+            updated += 1
+    elsewhere = set(
+        Penalty.objects.filter(year=year, person_id__in=[r[2] for r in new_rows])
+        .exclude(county_id=county_id)
+        .order_by()
+        .values_list("person_id", "rule")
+    )
+    new_rows = [r for r in new_rows if (r[2], r[3]) not in elsewhere]
+    if connection.vendor == "postgresql":
+        bulk_insert(Penalty, PENALTY_FIELDS, new_rows)
+    else:
+        Penalty.objects.bulk_create([Penalty(**dict(zip([f + "_id" if f in ("county", "person", "organization")
+                                                          else f for f in PENALTY_FIELDS], r))) for r in new_rows])  # fmt: skip
+    deleted = len(existing)
+    if existing:
+        Penalty.objects.filter(pk__in=[p.pk for p in existing.values()]).delete()
+    return {"created": len(new_rows), "updated": updated, "deleted": deleted}
+
+
+EXPERIMENTS = (
+    ("assessments.services.schemes", "_sync_results", experimental_sync_results),
+    ("assessments.services.workflow", "sync_penalties", experimental_sync_penalties),
+)
+
+
+@contextmanager
+def experiments():
+    import importlib
+
+    saved = []
+    for module_name, name, fn in EXPERIMENTS:
+        module = importlib.import_module(module_name)
+        saved.append((module, name, getattr(module, name)))
+        setattr(module, name, fn)
+    try:
+        yield
+    finally:
+        for module, name, fn in saved:
+            setattr(module, name, fn)
 
 
 # --- the run --------------------------------------------------------------------------------------------------------
@@ -819,7 +1087,6 @@ EXPERIMENT_INDEXES: list[str] = []
 
 def run(args) -> list[Figure]:
     from assessments.models import Result, Scheme
-    from assessments.services.workflow import year_compute
 
     print(server_description())
     rng = random.Random(args.seed)
@@ -851,47 +1118,54 @@ def run(args) -> list[Figure]:
     last = years[-1]
     earlier = []
     for year in years[:-1]:
-        t = time.perf_counter()
-        result = year_compute(year=year)
-        earlier.append(time.perf_counter() - t)
+        seconds, steps = timed_year_compute(year)
+        earlier.append(seconds)
         print(
-            f"    year_compute({year}) from scratch: {earlier[-1]:.2f} s; changed: "
-            "{} added, {} totals, {} results, {} penalties".format(*_changes(result)),
+            f"    setup: year_compute({year}), the first time: {seconds:.2f} s — {steps.breakdown(seconds)}; "
+            f"changed: {steps.changes()}",
             flush=True,
         )
     vacuum(Result, Scheme)
     if earlier:
         figures.append(
             Figure(
-                f"setup: year_compute {years[0]}–{years[-2]}, first time each (informative)",
+                f"setup: year_compute {years[0]}–{years[-2]}, the first time, totals too (informative, median)",
                 statistics.median(earlier),
                 "s",
                 note="per year: " + ", ".join(f"{y} {s:.2f}" for y, s in zip(years, earlier)) + " s",
             )
         )
     rows_last = Result.objects.filter(year=last).count()
-    year_figs, info = year_figures(last, rows_last, args.runs)
-    figures += year_figs
-    figures += rules_figures(years, counties, args.runs)
+    compute_statements, rules_statements = [], []
+    figures += year_figures(last, rows_last, args.runs, record=compute_statements)
+    rule_figs, real_penalties = rules_figures(years, counties, args.runs, record=rules_statements)
+    figures += rule_figs
+    figures += page_figures(counties[0], last, args.page_runs)
     missed = [f for f in figures if f.met == "NO"]
     if args.explain or missed:
-        biggest = max(Scheme.objects.filter(year=last, county_id=counties[0]), key=lambda s: s.results.count())
-        explain_statements(biggest.pk, counties[0], last)
-    if args.experiment_index and EXPERIMENT_INDEXES:
-        from django.db import connection
-
-        print("\nEXPERIMENT: candidate indexes on the throwaway database (not in the migrations):")
-        with connection.cursor() as cursor:
-            for sql in EXPERIMENT_INDEXES:
-                t = time.perf_counter()
-                cursor.execute(sql)
-                print(f"    {sql} ({time.perf_counter() - t:.1f} s)")
-        analyze()
-        exp_figs, _ = year_figures(last, rows_last, args.runs, label=" EXPERIMENT")
-        figures += exp_figs
-        figures += rules_figures(years, counties, args.runs, label=" EXPERIMENT")
-    figures += page_figures(counties[0], last, args.page_runs)
+        print_statements(compute_statements, f"year_compute({last}), its last timed run")
+        print_statements(rules_statements, "the three rules, their last timed run from none")
+        if connection_vendor() == "postgresql":
+            biggest = max(Scheme.objects.filter(year=last, county_id=counties[0]), key=lambda s: s.results.count())
+            explain_statements(biggest.pk, counties[0], last)
+    if args.experiment:
+        print("\nEXPERIMENT: the proposed replacements patched in for this run only (see the functions experimental_*)")
+        with experiments():
+            figures += year_figures(last, rows_last, args.runs, label=" EXPERIMENT")
+            rule_figs, penalties = rules_figures(years, counties, args.runs, label=" EXPERIMENT")
+        same = penalties == real_penalties
+        differ = len(penalties ^ real_penalties)
+        print(f"    EXPERIMENT penalties identical to the real code's: {'yes' if same else f'NO ({differ} differ)'}")
+        for f in rule_figs:
+            f.note = f"penalties identical to the real code's: {'yes' if same else f'NO ({differ} differ)'}; " + f.note
+        figures += rule_figs
     return figures
+
+
+def connection_vendor() -> str:
+    from django.db import connection
+
+    return connection.vendor
 
 
 def main(argv=None) -> int:
@@ -904,7 +1178,7 @@ def main(argv=None) -> int:
     parser.add_argument("--page-runs", type=int, default=20, help="timed requests of the ranking page")
     parser.add_argument("--explain", action="store_true", help="print the plans of the computation's statements")
     parser.add_argument(
-        "--experiment-index", action="store_true", help="time (1) and (2) again after creating candidate indexes"
+        "--experiment", action="store_true", help="time (1) and (2) again with the proposed changes patched in"
     )
     add_database_arguments(parser)
     args = parser.parse_args(argv)

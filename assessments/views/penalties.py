@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -110,7 +111,7 @@ def settings_panel(county: Organization) -> dict:
                 "rule": Rule.NOT_MOVED_UP,
                 "label": rule_label(Rule.NOT_MOVED_UP, s.not_moved_up_years),
                 "on": s.not_moved_up_on,
-                "condition": f"连续 {s.not_moved_up_years} 年未晋位升级（上年无结果的年份中断连续）",
+                "condition": f"连续 {s.not_moved_up_years} 年未晋位升级，上年无结果的年份中断连续",
             },
             {
                 "rule": Rule.BOTTOM,
@@ -147,7 +148,7 @@ class PenaltyListView(ScopedListView):
     def years(self) -> list[int]:
         if not hasattr(self, "_years"):
             user = self.request.user
-            found = set(selectors.penalty_list(actor=user).values_list("year", flat=True).distinct())
+            found = set(selectors.penalty_list(actor=user).order_by().values_list("year", flat=True).distinct())
             found |= {s.year for s in selectors.readable_schemes(actor=user)}
             self._years = sorted(found, reverse=True)
         return self._years
@@ -182,6 +183,9 @@ class PenaltyListView(ScopedListView):
                 selectors.scheme_list(actor=user).filter(year=year).exclude(status=SchemeStatus.PUBLISHED).count()
             )
         rules_query = {"year": year} if year else {}
+        counts = dict(
+            selectors.penalty_list(actor=user).filter(year=year).order_by().values_list("rule").annotate(n=Count("pk"))
+        )
         ctx.update(
             {
                 "tab": "penalties",
@@ -190,9 +194,15 @@ class PenaltyListView(ScopedListView):
                 "years": self.years(),
                 "rule": self.rule(),
                 "rule_choices": [
-                    {"value": r.value, "label": r.label, "query": urlencode({**rules_query, "rule": r.value})}
+                    {
+                        "value": r.value,
+                        "label": r.label,
+                        "count": counts.get(r.value, 0),
+                        "query": urlencode({**rules_query, "rule": r.value}),
+                    }
                     for r in Rule
                 ],
+                "all_count": sum(counts.values()),
                 "all_rules_query": urlencode(rules_query),
                 "rows": [PenaltyRow(p) for p in ctx["object_list"]],
                 "panels": [settings_panel(c) for c in counties],

@@ -55,6 +55,12 @@ def points(value) -> str:
     return BLANK if value is None else f"{value:.2f}"
 
 
+def num(value) -> str:
+    """A setting's number as people write it: 90, 87.5 (not 90.00)."""
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def bottom_label(n: int) -> str:
     return f"后{YEAR_WORDS.get(n, n)}名"
 
@@ -132,7 +138,8 @@ def status_banner(scheme: Scheme) -> dict:
 
 
 def thresholds_text(scheme: Scheme) -> str:
-    return f"好 ≥ {scheme.good_min:g}，较好 ≥ {scheme.fair_min:g}，一般 ≥ {scheme.pass_min:g}，低于 {scheme.pass_min:g} 为差"
+    good, fair, low = num(scheme.good_min), num(scheme.fair_min), num(scheme.pass_min)
+    return f"好 ≥ {good}，较好 ≥ {fair}，一般 ≥ {low}，低于 {low} 为差"
 
 
 @dataclass
@@ -300,7 +307,7 @@ def side_points(scheme: Scheme, tally: AppraisalTally) -> tuple[Decimal | None, 
         return None, "无票"
     weighted = sum(getattr(tally, f) * hundredths(getattr(scheme, p)) for f, _, p in VOTE_FIELDS)
     value = from_hundredths((2 * weighted + votes) // (2 * votes))
-    parts = " + ".join(f"{label} {getattr(tally, f)} 票 × {getattr(scheme, p):g}" for f, label, p in VOTE_FIELDS)
+    parts = " + ".join(f"{label} {getattr(tally, f)} 票 × {num(getattr(scheme, p))}" for f, label, p in VOTE_FIELDS)
     return value, f"（{parts}）÷ {votes} 票 = {value}"
 
 
@@ -341,7 +348,7 @@ def total_section(result: Result, scheme: Scheme, scores: list, indicators: list
         out["lines"].append("指标尚未全部评分（" + "、".join(missing) + "），没有指标得分。")
     else:
         out["lines"].append(
-            f"各项指标得分合计 {result.indicator_total} 分（满分 {sum(i.max_points for i in indicators)}）。"
+            f"各项指标得分合计 {result.indicator_total} 分（满分 {num(sum(i.max_points for i in indicators))} 分）。"
         )
     w = scheme.appraisal_weight
     if not w:

@@ -27,7 +27,7 @@ from organizations.models import Organization
 from .. import selectors
 from ..choices import MAX_TOTAL, IndicatorMethod, SchemeStatus
 from ..forms import mark_invalid
-from ..forms.schemes import IndicatorForm, ReopenForm, SchemeCreateForm, SchemeSettingsForm, VetoItemForm
+from ..forms.schemes import PARAM_LABELS, IndicatorForm, ReopenForm, SchemeCreateForm, SchemeSettingsForm, VetoItemForm
 from ..models import Indicator, Result, Scheme, VetoItem
 from ..services import schemes as services
 from ..services import workflow
@@ -210,7 +210,9 @@ def _source_help() -> list[dict]:
     for source in SOURCES.values():
         text = source.description
         for name, default in source.defaults.items():
-            text = text.replace(name, f"{default}（可调）")
+            text = text.replace(f" {name} ", f" {default} ")
+        if source.defaults:
+            text += "（扣分值可调）"
         out.append({"label": source.label, "description": text})
     return out
 
@@ -243,7 +245,9 @@ class SchemeDetailView(LoginRequiredMixin, View):
         max_sum = sum((i.max_points for i in indicators), start=MAX_TOTAL * 0)
         for indicator in indicators:
             indicator.source_label = SOURCES[indicator.source].label if indicator.source in SOURCES else ""
-            indicator.param_text = "，".join(f"{k} = {v}" for k, v in (indicator.params or {}).items())
+            indicator.param_text = "，".join(
+                f"{PARAM_LABELS.get(k, k)} {v}" for k, v in (indicator.params or {}).items()
+            )
             if editable:
                 indicator.form = bound.get(f"ind{indicator.pk}") or IndicatorForm(
                     indicator=indicator, prefix=f"ind{indicator.pk}"

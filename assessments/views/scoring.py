@@ -208,11 +208,17 @@ def _context_for(scheme: Scheme, result: Result) -> dict:
 
 def _answer(request, scheme, result: Result, parts: list[tuple[str, dict]]) -> HttpResponse:
     """The pieces of the sheet that changed: the first in place, the rest (hx-swap-oob) by their ids; then the
-    row's totals, re-read from the database."""
+    row's totals, re-read from the database. The out-of-band pieces go inside <template>: table cells after a
+    <div> (the evidence panel) would otherwise be dropped by the HTML parser before htmx sees them."""
     result = Result.objects.select_related("organization").get(pk=result.pk)
     _row_data(result)
-    html = [render_to_string(template, {**_context_for(scheme, result), **ctx}, request) for template, ctx in parts]
-    html.append(render_to_string("assessments/scoring/_totals.html", {**_context_for(scheme, result), "oob": True}))
+    base = _context_for(scheme, result)
+    (first, first_ctx), rest = parts[0], parts[1:]
+    html = [render_to_string(first, {**base, **first_ctx}, request)]
+    oob = [render_to_string(template, {**base, **ctx}, request) for template, ctx in rest]
+    for template in ("assessments/scoring/_totals.html", "assessments/scoring/_mini_total.html"):
+        oob.append(render_to_string(template, {**base, "oob": True}))
+    html.append("<template>" + "".join(oob) + "</template>")
     return HttpResponse("".join(html))
 
 
@@ -276,7 +282,9 @@ class ScoreSaveView(_CellView):
         scheme.refresh_from_db()
         row = IndicatorScore.objects.filter(result=result, indicator=indicator).annotate(n=Count("evidence")).first()
         cell = _cell(result, indicator, row, _may_score(request.user, scheme, result), row.n if row else 0)
-        if errors:  # keep what they typed
+        if errors and data["panel"] == "evidence":
+            pass  # the panel says what was wrong with the files; the cell stays as saved
+        elif errors:  # keep what they typed
             cell.value, cell.note, cell.errors = score_text, data["note"], errors
         else:
             cell.saved = True

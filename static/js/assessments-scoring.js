@@ -82,7 +82,8 @@
   document.addEventListener("focusout", function (event) {
     const form = cellForm(event.target);
     if (!form || !form.dataset.dirty) return;
-    if (event.relatedTarget && form.contains(event.relatedTarget)) return;
+    const next = event.relatedTarget;
+    if (next && form.contains(next) && next.matches("input")) return;
     save(form);
   });
 

@@ -11,6 +11,7 @@
 
   function grades(items, narrow) {
     return {
+      animation: false,
       textStyle: { fontFamily: FONT },
       grid: { left: 8, right: 16, top: 24, bottom: 8, containLabel: true },
       tooltip: { trigger: "item", formatter: function (p) { return p.name + "：" + p.value + " 个组织"; } },
@@ -25,12 +26,25 @@
     };
   }
 
+  // Two panels over one row of years: rank above (inverted: first place on top), total below, so their labels
+  // never sit on each other.
   function trend(data, narrow) {
     const maxSize = Math.max.apply(null, data.sizes.filter(function (s) { return s; }).concat([1]));
+    const step = Math.max(1, Math.ceil((maxSize - 1) / 4));
+    const label = function (suffix) {
+      return function (p) { return p.value === null || p.value === undefined ? "" : p.value + suffix; };
+    };
     return {
+      animation: false,
       textStyle: { fontFamily: FONT },
-      legend: { top: 0, data: ["排名", "得分"] },
-      grid: { left: 8, right: 8, top: 32, bottom: 8, containLabel: true },
+      grid: [
+        { left: 8, right: 16, top: 28, height: "32%", containLabel: true },
+        { left: 8, right: 16, bottom: 24, height: "32%", containLabel: true },
+      ],
+      title: [
+        { text: "排名（第几名，共几个）", left: 4, top: 0, textStyle: { fontSize: 12, fontWeight: "normal", color: "#495057" } },
+        { text: "得分", left: 4, top: "50%", textStyle: { fontSize: 12, fontWeight: "normal", color: "#495057" } },
+      ],
       tooltip: {
         trigger: "axis",
         formatter: function (ps) {
@@ -40,25 +54,38 @@
           return data.years[i] + "年<br>" + rank + "<br>" + total + (data.grades[i] ? "<br>等次：" + data.grades[i] : "");
         },
       },
-      xAxis: { type: "category", data: data.years, boundaryGap: true, axisTick: { alignWithLabel: true } },
+      axisPointer: { link: [{ xAxisIndex: "all" }] },
+      xAxis: [
+        { type: "category", gridIndex: 0, data: data.years, axisLabel: { show: false }, axisTick: { show: false } },
+        { type: "category", gridIndex: 1, data: data.years },
+      ],
       yAxis: [
         {
-          type: "value", name: narrow ? "" : "名次", inverse: true, min: 1, max: maxSize, minInterval: 1,
+          type: "value", gridIndex: 0, inverse: true, min: 1, max: maxSize, interval: step,
           splitLine: { lineStyle: { color: "#eee" } },
         },
-        { type: "value", name: narrow ? "" : "得分", min: 0, max: 100, splitLine: { show: false } },
+        {
+          type: "value", gridIndex: 1, scale: true, max: 100, splitNumber: 3,
+          splitLine: { lineStyle: { color: "#eee" } },
+        },
       ],
       series: [
         {
-          name: "排名", type: "line", yAxisIndex: 0, data: data.ranks, symbol: "circle", symbolSize: 9,
-          connectNulls: false, lineStyle: { color: RANK, width: 2 }, itemStyle: { color: RANK },
-          label: { show: true, position: "top", formatter: function (p) { return p.value === null ? "" : "第" + p.value; } },
+          name: "排名", type: "line", xAxisIndex: 0, yAxisIndex: 0, data: data.ranks, symbol: "circle",
+          symbolSize: 9, connectNulls: false, lineStyle: { color: RANK, width: 2 }, itemStyle: { color: RANK },
+          label: {
+            show: true, position: "bottom",
+            formatter: function (p) {
+              return p.value === null ? "" : "第" + p.value + (narrow ? "" : "/" + data.sizes[p.dataIndex]);
+            },
+          },
         },
         {
-          name: "得分", type: "line", yAxisIndex: 1, data: data.totals.map(function (t) { return t === null ? null : Number(t); }),
+          name: "得分", type: "line", xAxisIndex: 1, yAxisIndex: 1,
+          data: data.totals.map(function (t) { return t === null ? null : Number(t); }),
           symbol: "rect", symbolSize: 8, connectNulls: false,
           lineStyle: { color: TOTAL, width: 2, type: "dashed" }, itemStyle: { color: TOTAL },
-          label: { show: !narrow, position: "bottom", formatter: function (p) { return p.value === null ? "" : p.value; } },
+          label: { show: true, position: "top", formatter: label("") },
         },
       ],
     };

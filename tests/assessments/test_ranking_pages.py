@@ -32,6 +32,8 @@ import pytest
 
 from assessments.choices import Grade, SchemeStatus
 from assessments.models import Result, Scheme
+from assessments.services.schemes import indicator_add
+from assessments.services.scoring import appraisal_set, score_set
 from assessments.services.workflow import scheme_publish, year_compute
 from core.models import AuditEvent
 from tests.assessments.conftest import GROUP, secretary
@@ -236,7 +238,7 @@ def test_why_panel_of_a_tie_straddling_the_good_quota(client, cases, county_admi
     why = text(page(client, county_admin, f"/assessments/results/{result('N02', 2024).pk}/"))
     assert "本类别（两新组织）已评分的 8 个组织按总分从高到低排名，本组织 90.00 分，排第 2 名。" in why
     assert "与另外 1 个组织同分，并列第 2 名" in why
-    assert "90.00 分按分数线为“好”。" in why
+    assert "分数线：好 ≥ 90，较好 ≥ 80，一般 ≥ 60，低于 60 为差。90.00 分按分数线为“好”。" in why
     assert "“好”等次至多 30%：⌊8 × 30%⌋ = 2 个。得分不低于本组织（90.00 分，含并列）的有 3 个。" in why
     assert "3 > 2，超出名额：同分的组织不能拆分，一并由“好”调为“较好”" in why
     assert "较好（比例调整）" in why
@@ -246,6 +248,41 @@ def test_why_panel_of_a_tie_straddling_the_good_quota(client, cases, county_admi
     assert "得分不低于本组织（95.00 分，含并列）的有 1 个。" in top and "1 ≤ 2，在名额之内，保留“好”。" in top
     low = text(page(client, county_admin, f"/assessments/results/{result('N04', 2024).pk}/"))
     assert "本组织按分数线不是“好”，不受比例限制。" in low
+
+
+def test_why_panel_fills_in_the_weighting_formula(client, cases, county_admin):
+    """Indicators 50/60 + 30/40 = 80.00. Votes, points 100/80/60/0: upper (60 %) 好 2 较好 1 → 280 ÷ 3 = 93.33;
+    lower (40 %) 好 1 较好 1 一般 1 → 240 ÷ 3 = 80.00; appraisal 93.33 × 60% + 80 × 40% = 87.998 → 88.00; weight 20 %:
+    total 80 × 80% + 88 × 20% = 81.60."""
+    (org,) = cases.orgs(1)
+    s = cases.scheme(2024, appraisal_weight=20, upper_weight=60, lower_weight=40)
+    building = indicator_add(actor=None, scheme=s, order=1, name="组织建设", max_points="60", method="manual")
+    role = indicator_add(actor=None, scheme=s, order=2, name="作用发挥", max_points="40", method="manual")
+    r = Result.objects.get(scheme=s, organization=org)
+    score_set(actor=None, result=r, indicator=building, score="50", note="党小组活动记录不全")
+    score_set(actor=None, result=r, indicator=role, score="30", note="志愿服务未按季度开展")
+    appraisal_set(actor=None, result=r, side="upper", good=2, fair=1)
+    appraisal_set(actor=None, result=r, side="lower", good=1, fair=1, average=1)
+    year_compute(year=2024, county=cases.county.root)
+    html = page(client, county_admin, f"/assessments/results/{r.pk}/")
+    assert table_rows(html, "why-indicators") == [
+        ["组织建设", "60.00", "50.00 扣 10.00", "党小组活动记录不全"],
+        ["作用发挥", "40.00", "30.00 扣 10.00", "志愿服务未按季度开展"],
+    ]
+    why = text(html)
+    assert "上级评议（占 60%）：（好 2 票 × 100 + 较好 1 票 × 80 + 一般 0 票 × 60 + 差 0 票 × 0）÷ 3 票 = 93.33" in why
+    assert "下级评议（占 40%）：（好 1 票 × 100 + 较好 1 票 × 80 + 一般 1 票 × 60 + 差 0 票 × 0）÷ 3 票 = 80.00" in why
+    assert "各项指标得分合计 80.00 分（满分 100 分）。" in why
+    assert "述职评议得分 = 上级 93.33 × 60% + 下级 80.00 × 40% = 88.00 分。" in why
+    assert "总分 = 指标得分 80.00 × 80% + 述职评议得分 88.00 × 20% = 81.60 分（四舍五入到 0.01 分）。" in why
+    r.refresh_from_db()
+    assert (str(r.appraisal_score), str(r.total)) == ("88.00", "81.60")  # the page and the computation agree
+
+
+def test_navigation_has_the_assessment_area(client, cases, leader):
+    html = page(client, leader, "/assessments/penalties/")
+    link = '<a class="nav-link text-nowrap active" href="/assessments/" aria-current="page">'
+    assert link + '<i class="bi bi-trophy me-1"></i>考核评价</a>' in html
 
 
 def test_why_panel_bottom_moved_up_secretary_and_trend(client, cases, county_admin):

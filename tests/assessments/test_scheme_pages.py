@@ -86,9 +86,15 @@ def test_list_shows_status_counts_and_the_managers_buttons(county, county_admin,
     page = text(response)
     assert "2026年度" in page and "2026年度村（社区）党组织考核" in page and "待计算" in page
     row = page[page.index("2026年度村（社区）党组织考核") :]
+    row = row[: row.index("</tr>")]
     # 2 indicators, 4 organizations, 3 with a total, 1 missing
-    cells = [c.split("</td>")[0].strip() for c in row.split('<td class="text-end')[1:5]]
-    assert cells == ['text-nowrap">2 项', '">4', '">3', '"><span class="text-danger fw-semibold">1</span>']
+    for cell in (
+        '<td class="text-end" data-label="指标">2 项</td>',
+        '<td class="text-end" data-label="考核组织">4</td>',
+        '<td class="text-end" data-label="已有总分">3</td>',
+        '<td class="text-end" data-label="未完成"><span class="text-danger fw-semibold">1</span></td>',
+    ):
+        assert cell in row, cell
     assert "新建方案" in page and "复制为2027年度" in page
     for reader in (inspector, leader):
         page = text(client_for(reader).get(LIST))
@@ -220,7 +226,7 @@ def test_editor_adds_indicators_and_keeps_the_running_sum(county, county_admin):
     assert computed.source == "findings_open" and computed.params == {"per_open": "1.50", "per_overdue": "3"}
     page = text(c.get(url("scheme_detail", scheme)))
     assert "分值合计 <strong>100.00</strong> / 100 分" in page and "应为 100 分" not in page
-    assert "问题整改" in page and "per_open = 1.50" in page
+    assert "问题整改" in page and "每个未整改问题扣分 1.50，逾期问题再扣分 3" in page
 
 
 def test_indicator_errors_show_on_their_fields_and_change_nothing(county, county_admin, scheme):
@@ -231,7 +237,9 @@ def test_indicator_errors_show_on_their_fields_and_change_nothing(county, county
     assert "分值 120 超出范围，应在 0.01 到 100.00 之间。" in text(response)
     response = c.post(url("indicator_add", scheme), {"new-name": "组织建设", "new-max_points": "10"})
     assert response.status_code == 400 and "方案中已有指标“组织建设”。" in text(response)
-    response = c.post(url("indicator_add", scheme), {"new-name": "系统指标", "new-max_points": "10", "new-method": "computed"})
+    response = c.post(
+        url("indicator_add", scheme), {"new-name": "系统指标", "new-max_points": "10", "new-method": "computed"}
+    )
     assert response.status_code == 400 and "请选择计算来源：" in text(response)
     assert state(scheme) == before
 
@@ -242,7 +250,12 @@ def test_indicator_update_and_delete(county, county_admin, scheme):
     prefix = f"ind{first.pk}"
     response = c.post(
         url("indicator_update", scheme, first.pk),
-        {f"{prefix}-order": "10", f"{prefix}-name": "基层组织建设", f"{prefix}-max_points": "55", f"{prefix}-method": "manual"},
+        {
+            f"{prefix}-order": "10",
+            f"{prefix}-name": "基层组织建设",
+            f"{prefix}-max_points": "55",
+            f"{prefix}-method": "manual",
+        },
     )
     assert response.status_code == 302
     first.refresh_from_db()
@@ -251,11 +264,19 @@ def test_indicator_update_and_delete(county, county_admin, scheme):
     # an error re-opens that indicator's row with the message
     response = c.post(
         url("indicator_update", scheme, first.pk),
-        {f"{prefix}-order": "10", f"{prefix}-name": "作用发挥", f"{prefix}-max_points": "55", f"{prefix}-method": "manual"},
+        {
+            f"{prefix}-order": "10",
+            f"{prefix}-name": "作用发挥",
+            f"{prefix}-max_points": "55",
+            f"{prefix}-method": "manual",
+        },
     )
     assert response.status_code == 400
     page = text(response)
-    assert "方案中已有指标“作用发挥”。" in page and f'class="collapse indicator-edit show" id="edit-ind-{first.pk}"' in page
+    assert (
+        "方案中已有指标“作用发挥”。" in page
+        and f'class="collapse indicator-edit show" id="edit-ind-{first.pk}"' in page
+    )
     assert c.post(url("indicator_delete", scheme, second.pk)).status_code == 302
     assert list(scheme.indicators.values_list("name", flat=True)) == ["基层组织建设"]
 
@@ -292,7 +313,10 @@ def test_settings_and_veto_items(county, county_admin, scheme):
     response = c.post(url("veto_item_add", scheme), {"veto-name": ""})
     assert response.status_code == 400 and "请填写否决事项。" in text(response)
     c.post(url("veto_item_add", scheme), {"veto-name": "意识形态领域出现重大问题"})
-    assert list(scheme.veto_items.values_list("name", flat=True)) == ["发生严重违纪违法问题", "意识形态领域出现重大问题"]
+    assert list(scheme.veto_items.values_list("name", flat=True)) == [
+        "发生严重违纪违法问题",
+        "意识形态领域出现重大问题",
+    ]
     item = scheme.veto_items.get(name="发生严重违纪违法问题")
     assert c.post(url("veto_item_delete", scheme, item.pk)).status_code == 302
     assert list(scheme.veto_items.values_list("name", flat=True)) == ["意识形态领域出现重大问题"]
@@ -338,8 +362,11 @@ def test_publish_is_refused_while_a_score_is_missing_and_the_page_lists_who(coun
     c = client_for(county_admin)
     page = text(c.get(url("scheme_detail", scheme)))
     assert "还有 1 个组织的得分不完整，不能发布：" in page
-    assert '<span class="fw-semibold">南河村党支部</span> <span class="text-muted">未评分：组织建设、作用发挥</span>' in page
-    assert "disabled data-confirm=\"发布" in page  # the button waits
+    assert (
+        '<span class="fw-semibold">南河村党支部</span> <span class="text-muted">未评分：组织建设、作用发挥</span>'
+        in page
+    )
+    assert 'disabled data-confirm="发布' in page  # the button waits
     before = state(scheme)
     response = c.post(url("scheme_publish", scheme), follow=True)
     assert "还有组织的得分不完整，不能发布：南河村党支部（共 1 个组织）。" in text(response)
@@ -406,3 +433,19 @@ def test_pages_render_for_each_role(county, county_admin, inspector, leader, sch
         for target in (LIST, url("scheme_detail", scheme), url("scoring", scheme)):
             assert c.get(target).status_code == 200, (user, target)
 
+
+def test_the_lists_queries_do_not_grow_with_its_rows(county, county_admin, scheme):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    c = client_for(county_admin)
+    c.get(LIST)
+    with CaptureQueriesContext(connection) as one:
+        c.get(LIST)
+    for year, group in ((2025, VILLAGES), (2026, "乡镇党委"), (2026, "县直部门党组织")):
+        s = scheme_create(actor=None, county=county.root, year=year, group=group)
+        indicator_add(actor=None, scheme=s, name="组织建设", max_points="100")
+    with CaptureQueriesContext(connection) as four:
+        page = text(c.get(LIST))
+    assert page.count("scheme-name") == 4
+    assert len(four) == len(one)
