@@ -772,8 +772,16 @@ class DemoAssessmentResult:
 
 
 def demo_assessments_exists() -> bool:
-    """Whether the demo county already has any assessment scheme (for `seed_demo --if-empty`)."""
-    return Scheme.objects.filter(county__code=COUNTY_CODE, county__depth=1).exists()
+    """Whether the demo county already has any assessment scheme, or has no organization in an assessment group
+    and so nothing the demo could add (for `seed_demo --if-empty`, which would otherwise try again on every run)."""
+    from organizations.models import Organization
+
+    if Scheme.objects.filter(county__code=COUNTY_CODE, county__depth=1).exists():
+        return True
+    root = Organization.objects.filter(code=COUNTY_CODE, depth=1).first()
+    if root is None:
+        return True
+    return not Organization.objects.filter(subtree_range_q("path", root.path)).exclude(assessment_group="").exists()
 
 
 # --- writing -------------------------------------------------------------------------------------------------------

@@ -382,15 +382,16 @@ def test_jobs_of_others_are_not_found(api_as, county, county_admin, township_adm
 def test_list_filters(api_as, county, county_admin):
     village_scheme(county, year=2024)
     village_scheme(county, year=2025)
-    scheme_create(actor=None, county=county.root, year=2025, group="乡镇党委")
+    # 社 sorts after 村 both by code point (SQLite) and by pinyin (PostgreSQL's zh-Hans-CN collation)
+    scheme_create(actor=None, county=county.root, year=2025, group="社区党组织")
     client = api_as(county_admin)
 
     def listed(**params):
         return [(s["year"], s["group"]) for s in client.get(SCHEMES, params).json()["results"]]
 
-    assert listed() == [(2025, "乡镇党委"), (2025, GROUP), (2024, GROUP)]
+    assert listed() == [(2025, GROUP), (2025, "社区党组织"), (2024, GROUP)]
     assert listed(year=2024) == [(2024, GROUP)]
-    assert listed(group="乡镇党委") == [(2025, "乡镇党委")]
+    assert listed(group="社区党组织") == [(2025, "社区党组织")]
     assert listed(status="published") == []
     response = client.get(SCHEMES, {"year": "去年"})
     assert response.status_code == 400 and "year" in response.json()

@@ -24,6 +24,28 @@ from supervision.choices import CheckKind
 from supervision.demo import build_demo_supervision, demo_supervision_exists
 
 
+def _members() -> list[str]:
+    members = build_demo_members()
+    activity = build_demo_activity(members=members.demo)
+    return members.summary_lines() + activity.summary_lines()
+
+
+def _summary(build):
+    return lambda: build().summary_lines()
+
+
+# The demo in the order the capabilities were built (each needs the ones before it), each with how `--if-empty`
+# tells that a database seeded before that capability existed lacks it (looked up when called, so tests can stand
+# in for a capability that is there).
+STAGES = [
+    (lambda: Member.objects.exists(), _members),
+    (lambda: Meeting.objects.exists(), _summary(build_demo_meetings)),
+    (lambda: demo_supervision_exists(), _summary(build_demo_supervision)),
+    (lambda: demo_funding_exists(), _summary(build_demo_funding)),
+    (lambda: demo_assessments_exists(), _summary(build_demo_assessments)),
+]
+
+
 class Command(BaseCommand):
     help = (
         "生成演示数据：青山县的组织树、近四年的职务任免、约一万五千名党员及其组织关系转接和党籍状态变更，"
@@ -48,102 +70,36 @@ class Command(BaseCommand):
     def handle(self, *args, if_empty: bool, **options):
         if if_empty and Organization.objects.exists():
             self.stdout.write("系统中已有组织数据，跳过演示数据。")
-            # A database seeded before the members existed still gets the demo county's members, once.
+            # A database seeded before a later capability existed still gets the demo county's data of that
+            # capability and of the ones after it, once.
             if not Organization.objects.filter(code=COUNTY_CODE, depth=1).exists():
                 return
-            if not Member.objects.exists():
-                self._members()
-            elif not Meeting.objects.exists():  # and one seeded before the meetings, the demo county's meetings
-                self._meetings()
-            elif not demo_supervision_exists():  # and one seeded before supervision, the demo county's supervision
-                self._supervision()
-            elif not demo_funding_exists():  # and one seeded before funding, the demo county's funds
-                self._funding()
-            elif not demo_assessments_exists():  # and one seeded before the assessments, the county's
-                self._assessments()
+            missing = next((i for i, (present, _) in enumerate(STAGES) if not present()), None)
+            if missing is not None:
+                self._build([build for _, build in STAGES[missing:]])
             return
-        try:
-            with origin("command"), transaction.atomic():
-                county = build_demo_county()
-                members = build_demo_members()
-                activity = build_demo_activity(members=members.demo)
-                meetings = build_demo_meetings()
-                supervision = build_demo_supervision()
-                funding = build_demo_funding()
-                assessments = build_demo_assessments()
-        except DemoError as exc:
-            raise CommandError(str(exc)) from None
-        lines = county.report.summary_lines() + members.summary_lines() + activity.summary_lines()
-        lines += meetings.summary_lines() + supervision.summary_lines() + funding.summary_lines()
-        for line in lines + assessments.summary_lines():
-            self.stdout.write(line)
-        self._checks()
-        if county.accounts_created:
-            self.stdout.write("已创建演示账号：" + "、".join(county.accounts_created))
+        county = []
+
+        def build_county() -> list[str]:
+            county.append(build_demo_county())
+            return county[0].report.summary_lines()
+
+        self._build([build_county] + [build for _, build in STAGES])
+        if county[0].accounts_created:
+            self.stdout.write("已创建演示账号：" + "、".join(county[0].accounts_created))
         else:
             self.stdout.write("演示账号均已存在，未改动。")
         self.stdout.write(self.style.SUCCESS("演示数据已就绪；运行 manage.py demo_logins 查看演示账号。"))
 
-    def _members(self) -> None:
+    def _build(self, stages) -> None:
+        """Run `stages` (each returns its summary lines) in one transaction — all or nothing —, print what they
+        added, then run the nightly checks."""
         try:
             with origin("command"), transaction.atomic():
-                members = build_demo_members()
-                activity = build_demo_activity(members=members.demo)
-                meetings = build_demo_meetings()
-                supervision = build_demo_supervision()
-                funding = build_demo_funding()
-                assessments = build_demo_assessments()
+                lines = [line for build in stages for line in build()]
         except DemoError as exc:
             raise CommandError(str(exc)) from None
-        lines = members.summary_lines() + activity.summary_lines() + meetings.summary_lines()
-        for line in lines + supervision.summary_lines() + funding.summary_lines() + assessments.summary_lines():
-            self.stdout.write(line)
-        self._checks()
-
-    def _meetings(self) -> None:
-        try:
-            with origin("command"), transaction.atomic():
-                meetings = build_demo_meetings()
-                supervision = build_demo_supervision()
-                funding = build_demo_funding()
-                assessments = build_demo_assessments()
-        except DemoError as exc:
-            raise CommandError(str(exc)) from None
-        lines = meetings.summary_lines() + supervision.summary_lines() + funding.summary_lines()
-        for line in lines + assessments.summary_lines():
-            self.stdout.write(line)
-        self._checks()
-
-    def _supervision(self) -> None:
-        try:
-            with origin("command"), transaction.atomic():
-                supervision = build_demo_supervision()
-                funding = build_demo_funding()
-                assessments = build_demo_assessments()
-        except DemoError as exc:
-            raise CommandError(str(exc)) from None
-        for line in supervision.summary_lines() + funding.summary_lines() + assessments.summary_lines():
-            self.stdout.write(line)
-        self._checks()
-
-    def _funding(self) -> None:
-        try:
-            with origin("command"), transaction.atomic():
-                funding = build_demo_funding()
-                assessments = build_demo_assessments()
-        except DemoError as exc:
-            raise CommandError(str(exc)) from None
-        for line in funding.summary_lines() + assessments.summary_lines():
-            self.stdout.write(line)
-        self._checks()
-
-    def _assessments(self) -> None:
-        try:
-            with origin("command"), transaction.atomic():
-                assessments = build_demo_assessments()
-        except DemoError as exc:
-            raise CommandError(str(exc)) from None
-        for line in assessments.summary_lines():
+        for line in lines:
             self.stdout.write(line)
         self._checks()
 
