@@ -29,7 +29,7 @@ from .choices import CONSEQUENCES, FIRST_YEAR, Grade, SchemeStatus, rule_label
 from .models import Result, Scheme
 from .selectors import penalty_list, result_list
 from .services.schemes import LOCKED, default_scheme, parse_points, sync_results
-from .services.scoring import imported_total_set
+from .services.scoring import imported_totals_set
 
 ORGS_PLANNED_ROWS = "organizations.planned_rows"  # {code: parsed row} of the file's 组织 sheet (organizations.xlsx)
 SHEET = "考核得分"
@@ -327,6 +327,7 @@ class ScoreSheet(SheetImporter):
                 sync_results(scheme)
             results = self._results({(org_id, e.year) for e, org_id, _ in targets})
         now = timezone.now()
+        changes, first_of_scheme = [], {}
         for e, org_id, scheme in targets:
             result = results.get((org_id, e.year))
             if result is None:  # an organization the group's sync did not bring in
@@ -337,10 +338,14 @@ class ScoreSheet(SheetImporter):
                     f"组织 {e.code} 已在 {other.year} 年度“{other.group}”类别中考核，同一年度不能在两个考核类别中考核"
                 )
                 return self._refused(ctx, e, "考核类别", reason)
-            try:
-                imported_total_set(actor=ctx.actor, result=result, total=e.total, vetoed=e.vetoed)
-            except ValidationError as exc:  # published meanwhile
-                return self._refused(ctx, e, "考核类别", exc.messages[0].rstrip("。"))
+            changes.append((result.pk, e.total, e.vetoed))
+            first_of_scheme.setdefault(scheme.pk, e)
+        try:
+            imported_totals_set(actor=ctx.actor, changes=changes)
+        except ValidationError as exc:  # a scheme published meanwhile: the first of its rows says so
+            published = Scheme.objects.filter(pk__in=list(first_of_scheme), status=SchemeStatus.PUBLISHED).first()
+            e = first_of_scheme[published.pk] if published else next(iter(first_of_scheme.values()))
+            return self._refused(ctx, e, "考核类别", exc.messages[0].rstrip("。"))
         return self.counts(plan)
 
     @staticmethod
@@ -444,8 +449,9 @@ def penalty_rows(actor, *, year: int, queryset=None) -> list[list]:
 
 
 def penalties_export(actor, *, year=None, unmasked=False, queryset=None) -> ExportTable:
-    """`export_xlsx penalties --year YYYY`, and the penalties page's download. `unmasked` changes nothing: the layout
-    has 身份证号 masked (the consequences go to personnel departments, who match people by name and post)."""
+    """`export_xlsx penalties --year YYYY`, and the penalties page's download. The layout has 身份证号 masked (the
+    consequences go to personnel departments, who match people by name and post); an unmasked export of this kind
+    is refused by export_write (core.xlsx.registry.UNMASKABLE_KINDS)."""
     year = _year("penalties", year)
     return ExportTable(
         "penalties", PENALTY_HEADERS, penalty_rows(actor, year=year, queryset=queryset), f"penalties-{year}.xlsx"

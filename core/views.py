@@ -49,7 +49,8 @@ class ScopedListView(LoginRequiredMixin, ListView):
     """A list page: rows come from a selector that takes the actor; `?export=xlsx` downloads what the filters show.
 
     Subclasses implement `get_base_queryset()` (a selector call) and set either `export_kind` (a registered export,
-    the same layout as the command's) or override `export_table()`.
+    the same layout as the command's; `export_options()` gives the export's further arguments, such as the year the
+    assessment exports need) or override `export_table()`.
     """
 
     paginate_by = 50
@@ -81,6 +82,10 @@ class ScopedListView(LoginRequiredMixin, ListView):
     def export_table(self, queryset) -> ExportTable | None:
         return None
 
+    def export_options(self) -> dict:
+        """Keyword arguments of the registered export beyond the rows (each also named in the file name)."""
+        return {}
+
     def get(self, request, *args, **kwargs):
         if request.GET.get("export") == "xlsx":
             return self.export(request)
@@ -94,11 +99,12 @@ class ScopedListView(LoginRequiredMixin, ListView):
             write_table(table, fh)
             filename = table.filename or self.export_filename
         else:
+            options = self.export_options()
             try:
-                export_write(kind=self.export_kind, actor=request.user, fp=fh, queryset=queryset)
+                export_write(kind=self.export_kind, actor=request.user, fp=fh, queryset=queryset, **options)
             except ExportRefused as exc:
                 raise PermissionDenied(str(exc)) from exc
-            filename = f"{self.export_kind}.xlsx"
+            filename = "-".join([self.export_kind, *(str(v) for v in options.values())]) + ".xlsx"
         return xlsx_response(fh, filename)
 
 

@@ -18,6 +18,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pytest
+from django.test import Client
 from rest_framework.test import APIClient
 
 from accounts.services import account_create
@@ -123,6 +124,17 @@ def leader(county):
 @pytest.fixture
 def inspector(county):
     return _account("inspector", county.root, "inspector", "考核组成员")
+
+
+def client_for(user) -> Client:
+    """A page client logged in as `user`."""
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def text(response) -> str:
+    return response.content.decode()
 
 
 @pytest.fixture

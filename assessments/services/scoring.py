@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.attachments import check_uploads, store_uploads
-from core.audit import audit_log, snapshot
+from core.audit import AuditBatch, audit_log, diff, snapshot
 from core.scope import Action, in_scope
 
 from ..choices import Grade, IndicatorMethod, Side
@@ -165,28 +165,61 @@ def appraisal_set(*, actor, result: Result, side: str, good=0, fair=0, average=0
     return row
 
 
+IMPORTED_FIELDS = ("imported_total", "vetoed")
+IMPORTED_VETO_REASON = "考核得分表标注一票否决"
+
+
 @transaction.atomic
 def imported_total_set(*, actor, result: Result, total, vetoed: bool | None = None) -> bool:
-    """A total given directly (the 考核得分 sheet), and its 一票否决; returns whether anything changed. The import
-    checks scope and values first; this is its write, audited like the pages' writes."""
-    result = Result.objects.select_for_update().select_related("scheme", "organization").get(pk=result.pk)
-    ensure_unlocked(result.scheme)
-    before = snapshot(result, ("imported_total", "vetoed"))
-    result.imported_total = total
-    if vetoed is not None:
-        result.vetoed = vetoed
-        if not vetoed:
-            result.veto_item, result.veto_reason = None, ""
-        elif not result.veto_reason:
-            result.veto_reason = "考核得分表标注一票否决"
-    after = snapshot(result, ("imported_total", "vetoed"))
-    if after == before:
-        return False
-    result.updated_at = timezone.now()
-    result.save(update_fields=["imported_total", "vetoed", "veto_item", "veto_reason", "updated_at"])
-    audit_log(actor=actor, action="update", obj=result, org_path=result.organization.path, before=before, after=after)
-    _after_change(result)
-    return True
+    """A total given directly, and its 一票否决; returns whether anything changed (imported_totals_set of one)."""
+    return imported_totals_set(actor=actor, changes=[(result.pk, total, vetoed)]) == 1
+
+
+@transaction.atomic
+def imported_totals_set(*, actor, changes) -> int:
+    """Totals given directly (the 考核得分 sheet) with their 一票否决: `changes` is [(result id, total, vetoed or None
+    to keep it)]. Returns how many results changed. The import checks scope and values first; this is its write,
+    set-based for a sheet of a province's rows: the schemes locked and checked unlocked, one bulk update, one audit
+    row per changed result (as the pages' writes leave), each touched scheme's totals refreshed once and a computed
+    scheme sent back to 待计算."""
+    wanted = {pk: (total, vetoed) for pk, total, vetoed in changes}
+    results = list(Result.objects.filter(pk__in=list(wanted)).select_related("organization").order_by("pk"))
+    schemes = {
+        s.pk: s for s in Scheme.objects.select_for_update().filter(pk__in={r.scheme_id for r in results}).order_by("pk")
+    }
+    for scheme in schemes.values():
+        ensure_unlocked(scheme)
+    batch, changed = AuditBatch(actor), []
+    now = timezone.now()
+    for result in results:
+        total, vetoed = wanted[result.pk]
+        before = snapshot(result, IMPORTED_FIELDS)
+        result.imported_total = total
+        if vetoed is not None:
+            result.vetoed = vetoed
+            if not vetoed:
+                result.veto_item, result.veto_reason = None, ""
+            elif not result.veto_reason:
+                result.veto_reason = IMPORTED_VETO_REASON
+        after = snapshot(result, IMPORTED_FIELDS)
+        if after == before:
+            continue
+        result.updated_at = now
+        changed.append(result)
+        before, after = diff(before, after)
+        batch.add_instance("update", result, org_path=result.organization.path, before=before, after=after)
+    Result.objects.bulk_update(
+        changed, ["imported_total", "vetoed", "veto_item", "veto_reason", "updated_at"], batch_size=2000
+    )
+    batch.save()
+    by_scheme: dict[int, list[int]] = {}
+    for result in changed:
+        by_scheme.setdefault(result.scheme_id, []).append(result.pk)
+    for scheme_id, ids in by_scheme.items():
+        mark_stale(schemes[scheme_id])
+        # many rows of one scheme: the whole scheme (it writes only the rows that differ) rather than a long IN list
+        refresh_totals(schemes[scheme_id], ids if len(ids) <= 500 else None)
+    return len(changed)
 
 
 VETO_FIELDS = ("vetoed", "veto_item", "veto_reason")

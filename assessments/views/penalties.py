@@ -27,7 +27,7 @@ from ..choices import CONSEQUENCES, YEAR_WORDS, Grade, Rule, SchemeStatus, rule_
 from ..forms.rules import RuleSettingsForm
 from ..models import Penalty, RuleSettings
 from ..services.schemes import rule_settings_update
-from .rankings import GRADE_CSS, MOVED_UP_TEXT, bottom_label, export_response
+from .rankings import GRADE_CSS, MOVED_UP_TEXT, bottom_label
 
 BLANK = "—"
 RULES_REFUSED = "只有县委组织部可以修改“三个一律”参数。"
@@ -165,11 +165,11 @@ class PenaltyListView(ScopedListView):
             qs = qs.filter(rule=self.rule())
         return qs.order_by("person__name", "rule", "pk")
 
-    def export(self, request):
-        year = year_from(request, self.years())
+    def export_options(self) -> dict:
+        year = year_from(self.request, self.years())
         if year is None:
             raise Http404("暂无可导出的处理记录。")
-        return export_response(request, kind=self.export_kind, year=year, queryset=self.get_queryset())
+        return {"year": year}
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)

@@ -6,7 +6,6 @@ while the scheme is not published. Every read goes through the selectors (leader
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass, field
 from decimal import Decimal
 from urllib.parse import urlencode
@@ -14,14 +13,13 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views import View
 
 from core.exceptions import NotInScope, id_from
-from core.views import ScopedListView, apply_service_errors, xlsx_response
-from core.xlsx.exporter import ExportRefused, export_write
+from core.views import ScopedListView, apply_service_errors
 from organizations import selectors as org_selectors
 
 from .. import selectors
@@ -185,17 +183,6 @@ class Group:
         return out
 
 
-def export_response(request, *, kind: str, year: int, queryset) -> FileResponse:
-    """A registered export of `year` limited to what the page shows (ScopedListView.export, with the year the
-    assessment exports need)."""
-    fh = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
-    try:
-        export_write(kind=kind, actor=request.user, fp=fh, year=year, queryset=queryset)
-    except ExportRefused as exc:
-        raise PermissionDenied(str(exc)) from exc
-    return xlsx_response(fh, f"{kind}-{year}.xlsx")
-
-
 def scheme_tab_label(scheme: Scheme, several_counties: bool) -> str:
     return f"{scheme.county.name} · {scheme.group}" if several_counties else scheme.group
 
@@ -236,11 +223,11 @@ class RankingView(ScopedListView):
             .order_by("scheme__group", "rank", "organization__code")
         )
 
-    def export(self, request):
+    def export_options(self) -> dict:
         year = self.chosen()[0]
         if year is None:
             raise Http404("暂无可导出的考核结果。")
-        return export_response(request, kind=self.export_kind, year=year, queryset=self.get_queryset())
+        return {"year": year}
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
@@ -592,29 +579,27 @@ class ResultDetailView(LoginRequiredMixin, View):
         scheme = selectors.scheme_with_parts(result.scheme)
         if which == "veto":
             form = VetoForm(request.POST, items=scheme.veto_list)
-            if form.is_valid():
-                try:
-                    veto_set(actor=request.user, result=result, **form.values())
-                except ValidationError as exc:
-                    apply_service_errors(form, exc)
-                else:
-                    done = "已记录一票否决" if form.cleaned_data["vetoed"] else "已撤销一票否决"
-                    messages.success(request, f"{done}，重新计算后生效。")
-                    return redirect("assessments:result_detail", pk=result.pk)
-            return render(request, self.template_name, self.context(result, veto_form=form), status=400)
+            return self._decide(
+                request, result, "veto_form", form, veto_set, "vetoed", ("已记录一票否决", "已撤销一票否决")
+            )
         if which == "override":
             form = GradeOverrideForm(request.POST)
-            if form.is_valid():
-                try:
-                    grade_override_set(actor=request.user, result=result, **form.values())
-                except ValidationError as exc:
-                    apply_service_errors(form, exc)
-                else:
-                    done = "已调整等次" if form.cleaned_data["grade"] else "已撤销等次调整"
-                    messages.success(request, f"{done}，重新计算后生效。")
-                    return redirect("assessments:result_detail", pk=result.pk)
-            return render(request, self.template_name, self.context(result, override_form=form), status=400)
+            done = ("已调整等次", "已撤销等次调整")
+            return self._decide(request, result, "override_form", form, grade_override_set, "grade", done)
         raise Http404("未知的操作。")
+
+    def _decide(self, request, result: Result, form_key: str, form, service, field: str, done: tuple[str, str]):
+        """A veto or grade change: the service with the form's values; `done` is what the message says when `field`
+        is set and when it is cleared. A refusal re-renders the page with the form (as `form_key`) and its errors."""
+        if form.is_valid():
+            try:
+                service(actor=request.user, result=result, **form.values())
+            except ValidationError as exc:
+                apply_service_errors(form, exc)
+            else:
+                messages.success(request, f"{done[0] if form.cleaned_data[field] else done[1]}，重新计算后生效。")
+                return redirect("assessments:result_detail", pk=result.pk)
+        return render(request, self.template_name, self.context(result, **{form_key: form}), status=400)
 
 
 class OrganizationTrendView(LoginRequiredMixin, View):

@@ -8,6 +8,8 @@ controls, and every write is refused to anyone else before a form is even read. 
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -319,6 +321,15 @@ class _ManageView(SchemeDetailView):
             messages.error(request, message)
         return self.back(scheme, anchor)
 
+    def remove(self, request, scheme, delete, done: str, anchor: str):
+        """A delete button of the editor: `delete()` is the service call; its refusal or `done` at the top."""
+        try:
+            delete()
+        except ValidationError as exc:
+            return self.refused(request, scheme, exc, anchor)
+        messages.success(request, done)
+        return self.back(scheme, anchor)
+
     def invalid(self, request, scheme, bound: dict):
         scheme.refresh_from_db()
         if scheme.is_published:
@@ -406,12 +417,8 @@ class IndicatorDeleteView(_ManageView):
     def post(self, request, pk, ipk):
         scheme = self.scheme(request, pk)
         indicator = _indicator_of(scheme, ipk)
-        try:
-            services.indicator_delete(actor=request.user, indicator=indicator)
-        except ValidationError as exc:
-            return self.refused(request, scheme, exc, "indicators")
-        messages.success(request, f"已删除指标“{indicator.name}”。")
-        return self.back(scheme, "indicators")
+        delete = partial(services.indicator_delete, actor=request.user, indicator=indicator)
+        return self.remove(request, scheme, delete, f"已删除指标“{indicator.name}”。", "indicators")
 
 
 class VetoItemAddView(_ManageView):
@@ -435,12 +442,8 @@ class VetoItemDeleteView(_ManageView):
         item = VetoItem.objects.filter(pk=id_from(vpk), scheme=scheme).first()
         if item is None:
             raise NotInScope()
-        try:
-            services.veto_item_delete(actor=request.user, item=item)
-        except ValidationError as exc:
-            return self.refused(request, scheme, exc, "vetoes")
-        messages.success(request, f"已删除一票否决事项“{item.name}”。")
-        return self.back(scheme, "vetoes")
+        delete = partial(services.veto_item_delete, actor=request.user, item=item)
+        return self.remove(request, scheme, delete, f"已删除一票否决事项“{item.name}”。", "vetoes")
 
 
 class SchemeComputeView(_ManageView):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from core.audit import build_event
 from core.scope import Action, scope_paths
 
-from .registry import export_kinds
+from .registry import UNMASKABLE_KINDS, export_kinds
 from .writer import write_table
 
 
@@ -19,6 +19,11 @@ def export_write(*, kind: str, actor, fp, year: int | None = None, unmasked: boo
     kinds = export_kinds()
     if kind not in kinds:
         raise ValueError(f"未知的导出类型“{kind}”，可选：{'、'.join(kinds)}")
+    if unmasked and kind not in UNMASKABLE_KINDS:
+        raise ValueError(
+            f"导出类型“{kind}”没有可完整显示的身份证号或手机号码，不能选择未脱敏导出"
+            f"（可未脱敏导出的类型：{'、'.join(UNMASKABLE_KINDS)}）"
+        )
     paths = scope_paths(actor, Action.VIEW_PERSONAL)
     if unmasked and paths is not None and not paths:
         raise ExportRefused("您的角色无权导出完整身份证号和手机号码")

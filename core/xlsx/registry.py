@@ -30,3 +30,8 @@ def export_kinds() -> dict:
         "rankings": rankings_export,
         "penalties": penalties_export,
     }
+
+
+# The kinds with ID or phone numbers that an unmasked export shows in full; the others have nothing to unmask (the
+# penalties export's 身份证号 stays masked: personnel departments match people by name and post).
+UNMASKABLE_KINDS = ("members", "posts")

@@ -30,6 +30,8 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from assessments.models import Penalty, Result, Scheme
 from assessments.services.scoring import imported_total_set
@@ -169,8 +171,19 @@ def test_penalties_rows_sorting_labels_and_basis(assessed):
         assert row[2] == person.id_number[:4] + "*" * 10 + person.id_number[-4:]
     table = penalties_export(None, year=2025)
     assert (table.sheet, table.headers, table.filename) == ("penalties", PENALTY_HEADERS, "penalties-2025.xlsx")
-    # Asked for unmasked, the layout keeps 身份证号 masked.
-    assert list(penalties_export(None, year=2025, unmasked=True).rows) == expected_penalties(people)
+
+
+def test_an_unmasked_penalties_export_is_refused_and_leaves_nothing(assessed, tmp_path):
+    """The layout keeps 身份证号 masked, so --unmasked would only write a false 'export_unmasked' audit row."""
+    target = tmp_path / "penalties.xlsx"
+    before = AuditEvent.objects.count()
+    with pytest.raises(CommandError) as refused:
+        call_command("export_xlsx", "penalties", "--year", "2025", "--unmasked", "-o", str(target))
+    assert str(refused.value) == (
+        "导出类型“penalties”没有可完整显示的身份证号或手机号码，不能选择未脱敏导出（可未脱敏导出的类型：members、posts）"
+    )
+    assert not target.exists() and list(tmp_path.iterdir()) == []
+    assert AuditEvent.objects.count() == before
 
 
 def test_a_county_with_other_year_counts_reads_its_own_label(assessed, county):

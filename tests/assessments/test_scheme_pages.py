@@ -9,7 +9,6 @@ import io
 from decimal import Decimal
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -20,6 +19,7 @@ from assessments.services.scoring import score_set
 from assessments.services.workflow import COMPUTE_JOB_KIND, year_compute
 from core.models import AuditEvent, Job
 from organizations.services import organization_create
+from tests.conftest import client_for, text
 
 pytestmark = pytest.mark.django_db
 
@@ -30,16 +30,6 @@ CREATE = reverse("assessments:scheme_create")
 
 def url(name, scheme, *args):
     return reverse(f"assessments:{name}", args=[scheme.pk, *args])
-
-
-def client_for(user) -> Client:
-    c = Client()
-    c.force_login(user)
-    return c
-
-
-def text(response) -> str:
-    return response.content.decode()
 
 
 @pytest.fixture

@@ -312,22 +312,21 @@ def test_a_published_year_reimported_unchanged_is_fine(history):
 
 
 def test_a_failure_while_writing_rolls_the_whole_import_back(county, monkeypatch):
-    """The scheme is published by someone else after the checks, between the first row's write and the second's:
-    the import's transaction takes back the first write and the default scheme too."""
+    """The scheme is published by someone else after the checks, just before the write: the import's transaction
+    takes back everything, the default scheme it made too, and names the scheme's first row."""
     import assessments.xlsx as sheet
 
-    real = sheet.imported_total_set
+    real = sheet.imported_totals_set
 
-    def then_publish(**kwargs):
-        changed = real(**kwargs)
+    def published_meanwhile(**kwargs):
         Scheme.objects.filter(year=2025, group=TOWN).update(status="published")
-        return changed
+        return real(**kwargs)
 
-    monkeypatch.setattr(sheet, "imported_total_set", then_publish)
+    monkeypatch.setattr(sheet, "imported_totals_set", published_meanwhile)
     before = state()
     report = import_rows(GOOD[:2])
     assert problem_texts(report) == [
-        "工作表 考核得分 第 3 行 考核类别: 2025年度乡镇党委考核已发布，结果已锁定；如需修改，请先撤回发布（需填写原因）"
+        "工作表 考核得分 第 2 行 考核类别: 2025年度乡镇党委考核已发布，结果已锁定；如需修改，请先撤回发布（需填写原因）"
         "（检查后、写入前数据已被他人修改，请核对后重新导入）"
     ]
     assert not report.ok and report.counts["考核得分"].as_dict() == {"created": 0, "updated": 0, "unchanged": 0}

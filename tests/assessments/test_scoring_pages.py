@@ -9,7 +9,6 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 from django.urls import reverse
 
 from assessments.choices import SchemeStatus
@@ -18,22 +17,13 @@ from assessments.services.schemes import indicator_add, scheme_create, scheme_up
 from assessments.services.scoring import score_set
 from assessments.services.workflow import scheme_publish, year_compute
 from core.models import AuditEvent
+from tests.conftest import client_for, text
 
 pytestmark = pytest.mark.django_db
 
 VILLAGES = "村（社区）党组织"
 HX = {"HX-Request": "true"}
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-
-
-def client_for(user) -> Client:
-    c = Client()
-    c.force_login(user)
-    return c
-
-
-def text(response) -> str:
-    return response.content.decode()
 
 
 @pytest.fixture
