@@ -1,7 +1,7 @@
 """Benchmark: the annual assessment at province scale — computing a year, the three rules, a county's ranking page.
 
     python -m bench.assessments [--orgs 100000] [--groups 300] [--years 5] [--postgres | --database-url URL]
-                                [--runs 3] [--page-runs 20] [--explain] [--experiment]
+                                [--runs 3] [--page-runs 20] [--explain]
 
 The data, generated straight into the tables with core.bulk.bulk_insert (COPY on PostgreSQL): 100 counties (one per
 three groups of --groups), each a 县委 root at depth 1 with ~1,000 assessed organizations: its townships (乡镇党委,
@@ -23,8 +23,8 @@ a hundred shares its neighbour's secretary. The years before the last are then c
     (PARTITION BY scheme_id ORDER BY total DESC) rnk FROM assessments_result WHERE year = 2025 AND total IS NOT NULL)
     r WHERE …` from the same state, median of --runs, the two interleaved. Their ranks are checked to agree row by
     row. Then the run that changes nothing (idempotent: checked to change nothing).
-(2) The three rules over the years: sync_penalties for every county and each year (one transaction each, as
-    year_compute runs it) from no penalties at all, median of --runs ≤ 3 s; and once more with nothing to change.
+(2) The three rules over the years: sync_year_penalties for every county, each year in its transaction (as
+    year_compute runs it), from no penalties at all, median of --runs ≤ 3 s; and once more with nothing to change.
 (3) A county's ranking page (assessments:ranking, ?year=&scheme=) as that county's administrator through
     django.test.Client: median server time of --page-runs requests ≤ 100 ms, with its query count, for each of the
     county's groups (the villages' ~900 results first); where the page is not there, selectors.ranking for each
@@ -33,9 +33,7 @@ a hundred shares its neighbour's secretary. The years before the last are then c
 The setup computes the years before the last with year_compute, in order (their times are printed: the first
 computation of a year, totals included). When a limit is missed (or with --explain) the statements of the last timed
 runs of (1) and (2) are summed by shape, and every statement of one scheme's computation and of one county's rules is
-shown with EXPLAIN (ANALYZE, BUFFERS) inside a rolled-back transaction. With --experiment, (1) and (2) run again with
-the changes this benchmark proposes patched over the application's functions for the run only (experimental_*
-below, labelled EXPERIMENT in the table), and the penalties they make are compared with the real code's.
+shown with EXPLAIN (ANALYZE, BUFFERS) inside a rolled-back transaction.
 """
 
 from __future__ import annotations
@@ -403,9 +401,9 @@ STEPS = (
     ("assessments.services.workflow", "refresh_totals", "refresh_totals"),
     ("assessments.services.workflow", "rank_scheme", "rank_scheme"),
     ("assessments.services.workflow", "audit_log", "audit_log"),
-    ("assessments.services.workflow", "sync_penalties", "sync_penalties"),
-    ("assessments.penalties", "derive", "  derive"),
-    ("assessments.penalties", "person_years", "    person_years"),
+    ("assessments.services.workflow", "sync_year_penalties", "sync_penalties"),
+    ("assessments.penalties", "derive_year", "  derive"),
+    ("assessments.penalties", "caught_people", "    caught_people"),
 )
 
 
@@ -455,9 +453,10 @@ def step_times():
                 steps.times[_label] += time.perf_counter() - t
             if isinstance(value, int):
                 steps.counts[_label] += value
-            elif _label == "sync_penalties":
-                for key, n in value.items():
-                    steps.counts[key] += n
+            elif _label == "sync_penalties":  # {county id: {created, updated, deleted}}
+                for counts in value.values():
+                    for key, n in counts.items():
+                        steps.counts[key] += n
             return value
 
         setattr(module, name, timed)
@@ -614,7 +613,7 @@ def year_figures(year: int, rows: int, runs: int, label: str = "", record: list 
 
 
 def all_rules(years: list[int], counties: list[int], record: list | None = None) -> tuple[float, Steps]:
-    """sync_penalties for every county and year, one transaction each (as year_compute runs it)."""
+    """sync_year_penalties for every county, a year at a time in its transaction (as year_compute runs it)."""
     from contextlib import nullcontext
 
     from django.db import transaction
@@ -624,29 +623,19 @@ def all_rules(years: list[int], counties: list[int], record: list | None = None)
     with step_times() as steps, statements() if record is not None else nullcontext() as seen:
         t = time.perf_counter()
         for year in years:
-            for county in counties:
-                with transaction.atomic():
-                    workflow.sync_penalties(county_id=county, year=year)
+            with transaction.atomic():
+                workflow.sync_year_penalties(year=year, county_ids=counties)
         seconds = time.perf_counter() - t
     if record is not None:
         record.extend(seen)
     return seconds, steps
 
 
-def penalty_rows() -> set:
-    from assessments.models import Penalty
-
-    return {
-        (p.county_id, p.year, p.person_id, p.rule, p.organization_id, p.years, repr(p.evidence))
-        for p in Penalty.objects.order_by()
-    }
-
-
 def rules_figures(
     years: list[int], counties: list[int], runs: int, label: str = "", record: list | None = None
-) -> tuple[list[Figure], set]:
+) -> list[Figure]:
     """(2): the three rules for every county and year from no penalties (median of `runs`), then once more with
-    nothing to change. Returns the figures and the penalties made (to compare an experiment with)."""
+    nothing to change."""
     from django.db.models import Count
 
     from assessments.models import Penalty
@@ -681,7 +670,7 @@ def rules_figures(
             median,
             "s",
             RULES_LIMIT_S,
-            note=f"{len(years) * len(counties)} sync_penalties calls; {sum(by_rule.values()):,} penalties "
+            note=f"{len(years)} sync_year_penalties calls of {len(counties)} counties; {sum(by_rule.values()):,} penalties "
             f"(rule 1: {by_rule.get(1, 0):,}, 2: {by_rule.get(2, 0):,}, 3: {by_rule.get(3, 0):,}); runs "
             f"{_runs(scratch)}; steps: {median_steps.breakdown(median_seconds)}",
         ),
@@ -693,7 +682,7 @@ def rules_figures(
             note=f"{idempotent}; {steps.breakdown(again)}",
         ),
     ]
-    return figures, penalty_rows()
+    return figures
 
 
 # --- (3) the ranking page -------------------------------------------------------------------------------------------
@@ -902,186 +891,6 @@ def explain_statements(scheme_id: int, county_id: int, year: int) -> None:
             print("      " + line)
 
 
-# --- experiments (--experiment): the changes this benchmark proposes, patched in for the run only ----------------
-#
-# Not the application's code: each function below is a proposed replacement, patched over the module-level name the
-# application calls through while the experiment runs, and checked to give the same rows.
-
-
-def experimental_sync_results(scheme) -> int:
-    """services/schemes.py _sync_results with NOT EXISTS (an anti-join over result_unique_org_year) instead of
-    NOT IN (a hashed subplan reading the whole year's results, 100,000 rows, for every scheme)."""
-    from django.db.models import Exists, OuterRef
-    from django.utils import timezone
-
-    from assessments.models import Result
-    from core.scope import subtree_range_q
-    from organizations.models import Organization
-
-    taken = Result.objects.filter(organization=OuterRef("pk"), year=scheme.year)
-    orgs = (
-        Organization.objects.filter(subtree_range_q("path", scheme.county.path), assessment_group=scheme.group)
-        .filter(~Exists(taken))
-        .values_list("pk", flat=True)
-    )
-    now = timezone.now()
-    rows = [Result(scheme=scheme, organization_id=pk, year=scheme.year, updated_at=now) for pk in orgs]
-    Result.objects.bulk_create(rows, batch_size=2000)
-    return len(rows)
-
-
-def experimental_derive(*, county_id: int, year: int, settings) -> dict:
-    """penalties.derive with the streaks decided in SQL: one grouped query returns only the persons a rule catches
-    (~90 of the county's ~1,000 secretaries) instead of every secretary's years for Python to walk through."""
-    from collections import defaultdict as dd
-
-    from django.db import connection
-
-    from assessments import penalties as P
-    from assessments.choices import Rule
-    from assessments.models import Result, Scheme
-
-    n2, n3 = settings.not_moved_up_years, settings.bottom_years
-    span = max(n2, n3, 1)
-    first = year - span + 1
-    result, scheme = _table(Result), _table(Scheme)
-    sql = f"""
-        WITH p AS (
-            SELECT DISTINCT y.secretary_id AS pid FROM {result} y JOIN {scheme} s ON s.id = y.scheme_id
-            WHERE s.county_id = %s AND y.year = %s AND y.rank IS NOT NULL AND y.secretary_id IS NOT NULL
-        ),
-        py AS (
-            SELECT r.secretary_id AS pid, r.year,
-                   MAX(CASE WHEN r.grade = 4 THEN 1 ELSE 0 END) AS failed,
-                   MAX(CASE WHEN r.bottom THEN 1 ELSE 0 END) AS bottom,
-                   MAX(CASE WHEN r.moved_up = FALSE THEN 1 ELSE 0 END) AS not_moved
-            FROM p JOIN {result} r ON r.secretary_id = p.pid
-            WHERE r.year >= %s AND r.year <= %s AND r.rank IS NOT NULL
-            GROUP BY r.secretary_id, r.year
-        ),
-        s AS (
-            SELECT pid, MAX(CASE WHEN year = %s THEN failed ELSE 0 END) AS f,
-                   SUM(CASE WHEN year > %s THEN not_moved ELSE 0 END) AS nm,
-                   SUM(CASE WHEN year > %s THEN bottom ELSE 0 END) AS b
-            FROM py GROUP BY pid
-        )
-        SELECT pid, f, nm, b FROM s WHERE (%s AND f = 1) OR (%s AND nm = %s) OR (%s AND b = %s)
-    """
-    params = [county_id, year, first, year, year, year - n2, year - n3]
-    params += [settings.failed_on, settings.not_moved_up_on, n2, settings.bottom_on, n3]
-    hits: dict[int, list] = {}
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        for person, f, nm, b in cursor.fetchall():
-            found = []
-            if settings.failed_on and f == 1:
-                found.append(P.Caught(Rule.FAILED, 1, lambda r: r["grade"] == 4))
-            if settings.not_moved_up_on and nm == n2:
-                found.append(P.Caught(Rule.NOT_MOVED_UP, n2, lambda r: r["moved_up"] is False))
-            if settings.bottom_on and b == n3:
-                found.append(P.Caught(Rule.BOTTOM, n3, lambda r: r["bottom"]))
-            hits[person] = found
-    if not hits:
-        return {}
-    # From here on as penalties.derive: the evidence of the persons caught.
-    rows: dict[int, list[dict]] = dd(list)
-    person_ids = list(hits)
-    for start in range(0, len(person_ids), 900):
-        chunk = person_ids[start : start + 900]
-        qs = Result.objects.filter(secretary_id__in=chunk, year__gte=first, year__lte=year, rank__isnull=False).values(
-            *P.EVIDENCE_FIELDS
-        )
-        for r in qs.order_by("-year", "organization__code"):
-            rows[r["secretary_id"]].append(r)
-    out = {}
-    for person, rules in hits.items():
-        mine = rows[person]
-        for c in rules:
-            evidence = [P._evidence_row(r) for r in mine if r["year"] > year - c.years and c.test(r)]
-            current = [e for e in evidence if e["year"] == year]
-            out[(person, int(c.rule))] = {
-                "organization": current[0]["organization"],
-                "years": c.years,
-                "evidence": evidence,
-            }
-    return out
-
-
-PENALTY_FIELDS = ["county", "year", "person", "rule", "organization", "years", "evidence", "computed_at"]
-
-
-def experimental_sync_penalties(*, county_id: int, year: int) -> dict[str, int]:
-    """penalties.sync_penalties with experimental_derive, its two look-ups of penalties without the Meta ordering
-    (which joins members_person to sort by name for nothing), and the new rows written with COPY (core.bulk) instead
-    of bulk_create, whose UNNEST(jsonb[]) has psycopg quote every JSON text into an array literal in Python."""
-    from django.db import connection
-    from django.utils import timezone
-
-    from assessments.models import Penalty, RuleSettings
-    from core.bulk import bulk_insert
-
-    settings = RuleSettings.objects.filter(county_id=county_id).first() or RuleSettings(county_id=county_id)
-    wanted = experimental_derive(county_id=county_id, year=year, settings=settings)
-    existing = {(p.person_id, p.rule): p for p in Penalty.objects.filter(year=year, county_id=county_id).order_by()}
-    now = timezone.now()
-    updated = 0
-    new_rows = []
-    for key, values in wanted.items():
-        row = existing.pop(key, None)
-        if row is None:
-            new_rows.append(
-                (county_id, year, key[0], key[1], values["organization"], values["years"], values["evidence"], now)
-            )
-        elif (row.organization_id, row.years, row.evidence) != (
-            values["organization"],
-            values["years"],
-            values["evidence"],
-        ):
-            row.organization_id, row.years, row.evidence, row.computed_at = (
-                values["organization"], values["years"], values["evidence"], now,
-            )  # fmt: skip
-            row.save(update_fields=["organization", "years", "evidence", "computed_at"])
-            updated += 1
-    elsewhere = set(
-        Penalty.objects.filter(year=year, person_id__in=[r[2] for r in new_rows])
-        .exclude(county_id=county_id)
-        .order_by()
-        .values_list("person_id", "rule")
-    )
-    new_rows = [r for r in new_rows if (r[2], r[3]) not in elsewhere]
-    if connection.vendor == "postgresql":
-        bulk_insert(Penalty, PENALTY_FIELDS, new_rows)
-    else:
-        Penalty.objects.bulk_create([Penalty(**dict(zip([f + "_id" if f in ("county", "person", "organization")
-                                                          else f for f in PENALTY_FIELDS], r))) for r in new_rows])  # fmt: skip
-    deleted = len(existing)
-    if existing:
-        Penalty.objects.filter(pk__in=[p.pk for p in existing.values()]).delete()
-    return {"created": len(new_rows), "updated": updated, "deleted": deleted}
-
-
-EXPERIMENTS = (
-    ("assessments.services.schemes", "_sync_results", experimental_sync_results),
-    ("assessments.services.workflow", "sync_penalties", experimental_sync_penalties),
-)
-
-
-@contextmanager
-def experiments():
-    import importlib
-
-    saved = []
-    for module_name, name, fn in EXPERIMENTS:
-        module = importlib.import_module(module_name)
-        saved.append((module, name, getattr(module, name)))
-        setattr(module, name, fn)
-    try:
-        yield
-    finally:
-        for module, name, fn in saved:
-            setattr(module, name, fn)
-
-
 # --- the run --------------------------------------------------------------------------------------------------------
 
 
@@ -1138,8 +947,7 @@ def run(args) -> list[Figure]:
     rows_last = Result.objects.filter(year=last).count()
     compute_statements, rules_statements = [], []
     figures += year_figures(last, rows_last, args.runs, record=compute_statements)
-    rule_figs, real_penalties = rules_figures(years, counties, args.runs, record=rules_statements)
-    figures += rule_figs
+    figures += rules_figures(years, counties, args.runs, record=rules_statements)
     figures += page_figures(counties[0], last, args.page_runs)
     missed = [f for f in figures if f.met == "NO"]
     if args.explain or missed:
@@ -1148,17 +956,6 @@ def run(args) -> list[Figure]:
         if connection_vendor() == "postgresql":
             biggest = max(Scheme.objects.filter(year=last, county_id=counties[0]), key=lambda s: s.results.count())
             explain_statements(biggest.pk, counties[0], last)
-    if args.experiment:
-        print("\nEXPERIMENT: the proposed replacements patched in for this run only (see the functions experimental_*)")
-        with experiments():
-            figures += year_figures(last, rows_last, args.runs, label=" EXPERIMENT")
-            rule_figs, penalties = rules_figures(years, counties, args.runs, label=" EXPERIMENT")
-        same = penalties == real_penalties
-        differ = len(penalties ^ real_penalties)
-        print(f"    EXPERIMENT penalties identical to the real code's: {'yes' if same else f'NO ({differ} differ)'}")
-        for f in rule_figs:
-            f.note = f"penalties identical to the real code's: {'yes' if same else f'NO ({differ} differ)'}; " + f.note
-        figures += rule_figs
     return figures
 
 
@@ -1177,9 +974,6 @@ def main(argv=None) -> int:
     parser.add_argument("--runs", type=int, default=3, help="timed runs of (1) and (2), each")
     parser.add_argument("--page-runs", type=int, default=20, help="timed requests of the ranking page")
     parser.add_argument("--explain", action="store_true", help="print the plans of the computation's statements")
-    parser.add_argument(
-        "--experiment", action="store_true", help="time (1) and (2) again with the proposed changes patched in"
-    )
     add_database_arguments(parser)
     args = parser.parse_args(argv)
     if args.years < 1 or args.groups < 1 or args.orgs < args.groups:

@@ -3,8 +3,8 @@
 Computing a year (`year_compute`, run by the Celery job `assessment_compute_run`) takes every scheme of the year (of
 one county, or of all), refuses the whole request while any of them is published, and then, one transaction per
 scheme: brings in the group's new organizations, refreshes the computed indicators, the totals and the results
-(assessments.compute), and marks the scheme computed. Then, one transaction per county, the penalties of the three
-rules (assessments.penalties). Every step writes only what differs, so a second run changes nothing.
+(assessments.compute), and marks the scheme computed. Then, in one transaction, the penalties of the three rules
+for all the year's counties (assessments.penalties). Every step writes only what differs, so a second run changes nothing.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from organizations.models import Organization
 from ..choices import MAX_TOTAL, IndicatorMethod, SchemeStatus
 from ..compute import rank_scheme, refresh_totals
 from ..models import IndicatorScore, RuleSettings, Scheme
-from ..penalties import sync_penalties
+from ..penalties import sync_year_penalties
 from ..selectors import county_of, may_manage_county, missing_scores
 from ..sources import Target, compute_indicator
 from .schemes import REFUSED, sync_results
@@ -133,16 +133,19 @@ def year_compute(*, year: int, county: Organization | None = None, progress: Pro
         raise ValidationError(problems)
     counties = {s.county_id: s.county for s in schemes}
     settings = {s.county_id: s for s in RuleSettings.objects.filter(county_id__in=list(counties))}
-    steps = len(schemes) + len(counties)
+    steps = len(schemes) + 1
     result: dict = {"year": year, "schemes": {}, "penalties": {}}
     for done, scheme in enumerate(schemes):
         progress(int(100 * done / steps), f"正在计算{scheme}")
         counts = scheme_compute(scheme, settings=settings.get(scheme.county_id) or RuleSettings())
         result["schemes"][str(scheme)] = counts
-    for done, (county_id, county_org) in enumerate(counties.items(), start=len(schemes)):
-        progress(int(100 * done / steps), f"正在计算{county_org.name}“三个一律”")
-        with transaction.atomic():
-            counts = sync_penalties(county_id=county_id, year=year)
+    # The three rules for every county of the year at once (one query decides the streaks of all), in one
+    # transaction, with one audit row per county whose penalties changed.
+    progress(int(100 * len(schemes) / steps), f"正在计算{year}年度“三个一律”")
+    with transaction.atomic():
+        by_county = sync_year_penalties(year=year, county_ids=list(counties))
+        for county_id, counts in by_county.items():
+            county_org = counties[county_id]
             if any(counts.values()):
                 audit_log(
                     actor=None,
@@ -153,7 +156,7 @@ def year_compute(*, year: int, county: Organization | None = None, progress: Pro
                     note=f"{year}年度“三个一律”：新增 {counts['created']} 条，更新 {counts['updated']} 条，"
                     f"撤销 {counts['deleted']} 条",
                 )
-        result["penalties"][county_org.name] = counts
+            result["penalties"][county_org.name] = counts
     progress(100, "计算完成")
     return result
 

@@ -38,15 +38,20 @@ MOVED_UP_TEXT = {True: "是", False: "否", None: "无"}
 DECISIONS_REFUSED = "只有县委组织部可以认定一票否决或调整等次。"
 
 
+# {value: (label, css)}: Grade.values builds a new list at each call, three times a row on a 1,000-row ranking
+BADGES = {g.value: (g.label, GRADE_CSS[g]) for g in Grade}
+
+
 def grade_label(value) -> str:
-    return Grade(value).label if value in Grade.values else BLANK
+    return BADGES[value][0] if value in BADGES else BLANK
 
 
 def badge(value) -> dict:
     """A grade badge: its text and class (blank where there is no grade)."""
-    if value not in Grade.values:
+    if value not in BADGES:
         return {"label": BLANK, "css": "none"}
-    return {"label": Grade(value).label, "css": GRADE_CSS[Grade(value)]}
+    label, css = BADGES[value]
+    return {"label": label, "css": css}
 
 
 def points(value) -> str:
@@ -163,11 +168,16 @@ class Group:
     def distribution(self) -> list[dict]:
         counts = {g: 0 for g in Grade}
         for row in self.ranked:
-            if row.result.grade in Grade.values:
+            if row.result.grade in BADGES:
                 counts[Grade(row.result.grade)] += 1
         return [
             {"grade": g.label, "count": n, "colour": GRADE_COLOURS[g], "css": GRADE_CSS[g]} for g, n in counts.items()
         ]
+
+    def rows_html(self, bottom_label: str):
+        from .ranking_table import rows_html  # it builds on this module's Row
+
+        return rows_html(self.rows, bottom_label)
 
     def facts(self) -> list[str]:
         s = self.scheme
@@ -260,6 +270,7 @@ class RankingView(ScopedListView):
                     for s in schemes
                 ],
                 "group": group,
+                "table_rows": group.rows_html(bottom_label(group.settings.bottom_n)) if group else "",
                 "banner": status_banner(scheme) if scheme else None,
                 "chart_data": {"grades": group.distribution()} if group and group.ranked else None,
                 "bottom_label": bottom_label(group.settings.bottom_n) if group else "后三名",

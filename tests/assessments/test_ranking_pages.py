@@ -169,6 +169,18 @@ def test_ranking_lists_ties_in_order_with_grades_arrows_bottom_and_moved_up(clie
     assert [d["count"] for d in page_context(client, ranking_url(2024))["group"].distribution()] == [3, 2, 2, 1]
 
 
+def test_names_in_the_rows_are_escaped(client, cases, county_admin):
+    """The rows are built in Python (assessments/views/ranking_table.py), not by the template's autoescape."""
+    from organizations.services import organization_update
+
+    build(cases, county_admin)
+    org = Result.objects.get(organization__code="N01", year=2024).organization
+    organization_update(actor=None, organization=org, name='<b onmouseover="x">一号</b>党支部')
+    html = page(client, county_admin, ranking_url(2024))
+    assert '<b onmouseover="x">' not in html
+    assert "&lt;b onmouseover=&quot;x&quot;&gt;一号&lt;/b&gt;党支部" in html
+
+
 def page_context(client, url):
     return client.get(url).context
 
