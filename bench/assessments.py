@@ -403,7 +403,7 @@ STEPS = (
     ("assessments.services.workflow", "audit_log", "audit_log"),
     ("assessments.services.workflow", "sync_year_penalties", "sync_penalties"),
     ("assessments.penalties", "derive_year", "  derive"),
-    ("assessments.penalties", "caught_people", "    caught_people"),
+    ("assessments.penalties", "candidates", "    candidates"),
 )
 
 

@@ -152,3 +152,37 @@ def test_recomputation_is_idempotent_and_follows_changes(cases, people, county):
     # N07 scores 90 in 2024 after all (3rd, 好): 七号 is neither failed nor bottom; N03 and N04 drop to 4th and 5th.
     cases.year(2024, {orgs[6]: 90})
     assert caught(2024) == {"3号": [2], "4号": [2], "八号": [1, 2, 3], "流动": [2, 3]}
+
+
+def test_each_county_applies_its_own_parameters_and_two_counties_penalize_a_person_once(cases, people, county):
+    """八号 also leads the last of eight organizations of a second county whose rule 3 looks at two years. For
+    2023 (computing every county at once): rule 3 is caught under that county's parameters (bottom 2022 and 2023)
+    but not under the first county's three; rule 1 (差 in both counties) is one penalty, the first county's."""
+    from decimal import Decimal
+
+    from assessments.services.schemes import scheme_create
+    from assessments.services.scoring import imported_total_set
+    from assessments.services.workflow import year_compute
+    from organizations.models import Post
+    from tests.assessments.conftest import GROUP
+    from tests.conftest import _org
+
+    orgs, p = people
+    other = _org(None, "D", "另一县委", "县委")
+    theirs = [_org(other, f"D{i + 1:02d}", f"另一县{i + 1:02d}党支部", "党支部", group=GROUP) for i in range(8)]
+    Post.objects.create(organization=theirs[7], person=p["八号"], title="书记", start_on=d(2019, 1, 1))
+    rule_settings_update(actor=None, county=other, bottom_years=2)
+    for year in (2022, 2023):
+        scheme = scheme_create(actor=None, county=other, year=year, group=GROUP)
+        for org, total in zip(theirs, TOTALS[year]):
+            result = Result.objects.get(scheme=scheme, organization=org)
+            imported_total_set(actor=None, result=result, total=Decimal(total))
+        cases.year(year, dict(zip(orgs, TOTALS[year])), compute=False)
+        year_compute(year=year)
+    rows = {(x.rule, x.county.code, x.years) for x in Penalty.objects.filter(year=2023, person=p["八号"])}
+    assert rows == {(Rule.FAILED, "C", 1), (Rule.BOTTOM, "D", 2)}
+    evidence = Penalty.objects.get(year=2023, person=p["八号"], rule=Rule.BOTTOM).evidence
+    # the evidence is every bottom result of theirs in those years, in both counties
+    assert [(e["year"], e["code"], e["rank"]) for e in evidence] == [
+        (2023, "D08", 8), (2023, "N08", 8), (2022, "D08", 8), (2022, "N08", 8),
+    ]  # fmt: skip
