@@ -85,11 +85,12 @@ def _ids_clause(result_ids) -> tuple[str, list]:
 TOTAL_COLUMNS = ["indicator_total", "appraisal_score", "total"]
 
 
-def refresh_totals(scheme: Scheme, result_ids=None) -> int:
+def refresh_totals(scheme: Scheme, result_ids=None, *, n_indicators: int | None = None) -> int:
     """Recompute indicator totals, appraisal scores and totals of `scheme`'s results (or of `result_ids`); returns
-    the number of rows that changed."""
+    the number of rows that changed. `n_indicators`: the scheme's indicator count where the caller has it."""
     t = _tables()
-    n_indicators = scheme.indicators.count()
+    if n_indicators is None:
+        n_indicators = scheme.indicators.count()
     w, uw, lw = scheme.appraisal_weight, scheme.upper_weight, scheme.lower_weight
     vg, vf, va, vp = (
         _hundredths(v) for v in (scheme.vote_good, scheme.vote_fair, scheme.vote_average, scheme.vote_poor)

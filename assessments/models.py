@@ -198,9 +198,18 @@ class Result(models.Model):
 
     scope_path_field = "organization__path"
 
-    scheme = models.ForeignKey(Scheme, verbose_name="考核方案", on_delete=models.PROTECT, related_name="results")
+    # No single-column indexes on scheme, organization and secretary: result_scheme_org, result_unique_org_year and
+    # result_secretary_year lead with them, and every index is one more entry to write for each of the ~100,000
+    # rows a province's computation updates.
+    scheme = models.ForeignKey(
+        Scheme, verbose_name="考核方案", on_delete=models.PROTECT, related_name="results", db_index=False
+    )
     organization = models.ForeignKey(
-        "organizations.Organization", verbose_name="组织", on_delete=models.PROTECT, related_name="assessment_results"
+        "organizations.Organization",
+        verbose_name="组织",
+        on_delete=models.PROTECT,
+        related_name="assessment_results",
+        db_index=False,
     )
     year = models.PositiveSmallIntegerField("年度")
     # Inputs
@@ -233,6 +242,7 @@ class Result(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="assessment_results",
+        db_index=False,
     )
     computed_at = models.DateTimeField("计算时间", null=True, blank=True)
     updated_at = models.DateTimeField("更新时间", default=timezone.now)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from core.audit import audit_log
@@ -21,7 +22,7 @@ from organizations.models import Organization
 
 from ..choices import MAX_TOTAL, IndicatorMethod, SchemeStatus
 from ..compute import rank_scheme, refresh_totals
-from ..models import IndicatorScore, RuleSettings, Scheme
+from ..models import Indicator, IndicatorScore, Result, RuleSettings, Scheme
 from ..penalties import sync_year_penalties
 from ..selectors import county_of, may_manage_county, missing_scores
 from ..sources import Target, compute_indicator
@@ -36,7 +37,7 @@ def _noop(percent: int, message: str) -> None:
 
 
 def schemes_of(year: int, county: Organization | None = None) -> list[Scheme]:
-    qs = Scheme.objects.filter(year=year).select_related("county")
+    qs = Scheme.objects.filter(year=year).select_related("county").prefetch_related("indicators")
     if county is not None:
         qs = qs.filter(county=county)
     return list(qs.order_by("county__path", "group"))
@@ -57,9 +58,10 @@ def compute_problems(schemes: list[Scheme]) -> list[str]:
     return problems
 
 
-def _refresh_computed_indicators(scheme: Scheme) -> int:
-    """Scores of the scheme's computed indicators from their sources; returns how many changed."""
-    indicators = [i for i in scheme.indicators.all() if i.method == IndicatorMethod.COMPUTED]
+def _refresh_computed_indicators(scheme: Scheme, indicators: list[Indicator]) -> int:
+    """Scores of the scheme's computed indicators (of `indicators`, the scheme's) from their sources; returns how
+    many changed."""
+    indicators = [i for i in indicators if i.method == IndicatorMethod.COMPUTED]
     if not indicators:
         return 0
     targets = [Target(rid, path) for rid, path in scheme.results.values_list("id", "organization__path")]
@@ -85,21 +87,31 @@ def _refresh_computed_indicators(scheme: Scheme) -> int:
     return changed
 
 
-def scheme_compute(scheme: Scheme, *, settings: RuleSettings) -> dict[str, int]:
+UNSET = object()
+
+
+def scheme_compute(
+    scheme: Scheme, *, settings: RuleSettings, indicators: list[Indicator] | None = None, previous=UNSET,
+    new_members: bool = True,
+) -> dict[str, int]:  # fmt: skip
     """One scheme's results, in one transaction (module docstring). Raises ValidationError if it was published
-    meanwhile."""
+    meanwhile. year_compute passes what it read for the whole year: the scheme's `indicators`, its `previous`
+    (last year's scheme of the county and group, or None) and whether the group may have `new_members`."""
     with transaction.atomic():
         scheme = Scheme.objects.select_for_update().select_related("county").get(pk=scheme.pk)
         if scheme.status == SchemeStatus.PUBLISHED:
             raise ValidationError(f"{scheme}已发布，结果已锁定；重新计算前请先撤回发布（需填写原因）。")
-        added = sync_results(scheme)
-        indicators = _refresh_computed_indicators(scheme)
-        totals = refresh_totals(scheme)
-        previous = Scheme.objects.filter(county=scheme.county, year=scheme.year - 1, group=scheme.group).first()
+        if indicators is None:
+            indicators = list(scheme.indicators.all())
+        added = sync_results(scheme) if new_members else 0
+        computed = _refresh_computed_indicators(scheme, indicators)
+        totals = refresh_totals(scheme, n_indicators=len(indicators))
+        if previous is UNSET:
+            previous = Scheme.objects.filter(county=scheme.county, year=scheme.year - 1, group=scheme.group).first()
         results = rank_scheme(
             scheme, previous=previous, bottom_n=settings.bottom_n, min_group_size=settings.min_group_size
         )
-        counts = {"added": added, "indicators": indicators, "totals": totals, "results": results}
+        counts = {"added": added, "indicators": computed, "totals": totals, "results": results}
         was = scheme.status
         if was != SchemeStatus.COMPUTED or any(counts.values()):
             now = timezone.now()
@@ -111,14 +123,34 @@ def scheme_compute(scheme: Scheme, *, settings: RuleSettings) -> dict[str, int]:
                 org_path=scheme.county.path,
                 before={"status": was},
                 after={"status": SchemeStatus.COMPUTED, **counts},
-                note=f"计算{scheme}：新增考核对象 {added} 个，系统计算得分变化 {indicators} 项，总分变化 {totals} 个，"
+                note=f"计算{scheme}：新增考核对象 {added} 个，系统计算得分变化 {computed} 项，总分变化 {totals} 个，"
                 f"排名等次变化 {results} 个",
             )
-        # Next year's moved-up compares with this year: a computed next year is no longer current.
-        Scheme.objects.filter(
-            county=scheme.county, year=scheme.year + 1, group=scheme.group, status=SchemeStatus.COMPUTED
-        ).update(status=SchemeStatus.DRAFT)
+        if results:
+            # Next year's moved-up compares with this year's ranks and grades: a computed next year is stale.
+            Scheme.objects.filter(
+                county=scheme.county, year=scheme.year + 1, group=scheme.group, status=SchemeStatus.COMPUTED
+            ).update(status=SchemeStatus.DRAFT)
     return counts
+
+
+def _groups_with_new_members(year: int, schemes: list[Scheme]) -> set[int]:
+    """Ids of the schemes whose group has an organization without a result this year (sync_results brings it in):
+    one query for the year instead of one per scheme, and usually none."""
+    from core.scope import subtree_range_q
+
+    counties = {s.county_id: s.county for s in schemes}
+    taken = Result.objects.filter(organization=OuterRef("pk"), year=year)
+    area = Q()
+    for county in counties.values():
+        area |= subtree_range_q("path", county.path)
+    missing = list(
+        Organization.objects.exclude(assessment_group="").filter(area).filter(~Exists(taken))
+        .values_list("path", "assessment_group")
+    )  # fmt: skip
+    return {
+        s.pk for s in schemes if any(group == s.group and path.startswith(s.county.path) for path, group in missing)
+    }
 
 
 def year_compute(*, year: int, county: Organization | None = None, progress: Progress = _noop) -> dict:
@@ -135,9 +167,20 @@ def year_compute(*, year: int, county: Organization | None = None, progress: Pro
     settings = {s.county_id: s for s in RuleSettings.objects.filter(county_id__in=list(counties))}
     steps = len(schemes) + 1
     result: dict = {"year": year, "schemes": {}, "penalties": {}}
+    previous = {
+        (s.county_id, s.group): s
+        for s in Scheme.objects.filter(year=year - 1, county_id__in=list(counties)).only("id", "county_id", "group")
+    }
+    joining = _groups_with_new_members(year, schemes)
     for done, scheme in enumerate(schemes):
         progress(int(100 * done / steps), f"正在计算{scheme}")
-        counts = scheme_compute(scheme, settings=settings.get(scheme.county_id) or RuleSettings())
+        counts = scheme_compute(
+            scheme,
+            settings=settings.get(scheme.county_id) or RuleSettings(),
+            indicators=list(scheme.indicators.all()),
+            previous=previous.get((scheme.county_id, scheme.group)),
+            new_members=scheme.pk in joining,
+        )
         result["schemes"][str(scheme)] = counts
     # The three rules for every county of the year at once (one query decides the streaks of all), in one
     # transaction, with one audit row per county whose penalties changed.

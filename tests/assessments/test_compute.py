@@ -212,3 +212,26 @@ def test_a_changed_score_makes_the_scheme_stale_until_computed(cases):
     assert scheme.status == SchemeStatus.DRAFT
     res = cases.year(2024, {})
     assert res["N07"].rank == 1 and res["N01"].rank == 2
+
+
+def test_an_organization_joining_the_group_is_brought_in_and_next_year_goes_stale_only_on_change(cases):
+    """An organization put into the group after the scheme was made gets its result at the next computation (once);
+    recomputing 2023 with nothing changed leaves a computed 2024 alone, a change in 2023's ranks sends it back."""
+    from assessments.choices import SchemeStatus
+
+    orgs = cases.orgs(3)
+    cases.year(2023, dict(zip(orgs, [90, 80, 70])))
+    cases.year(2024, dict(zip(orgs, [91, 81, 71])))
+    late = cases.orgs(1)[0]  # N04, after both schemes
+    first = year_compute(year=2024, county=cases.county.root)
+    assert [c["added"] for c in first["schemes"].values()] == [1]
+    assert Result.objects.filter(organization=late, year=2024, total__isnull=True, rank__isnull=True).exists()
+    assert [c["added"] for c in year_compute(year=2024, county=cases.county.root)["schemes"].values()] == [0]
+    next_year = Scheme.objects.get(year=2024)
+    next_year.refresh_from_db()
+    year_compute(year=2023, county=cases.county.root)  # brings N04 into 2023 (unscored): no rank changes
+    next_year.refresh_from_db()
+    assert next_year.status == SchemeStatus.COMPUTED
+    cases.year(2023, {orgs[2]: 95})  # N03 first in 2023 now: 2024's moved-up must be computed again
+    next_year.refresh_from_db()
+    assert next_year.status == SchemeStatus.DRAFT
