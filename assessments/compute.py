@@ -85,12 +85,15 @@ def _ids_clause(result_ids) -> tuple[str, list]:
 TOTAL_COLUMNS = ["indicator_total", "appraisal_score", "total"]
 
 
-def refresh_totals(scheme: Scheme, result_ids=None, *, n_indicators: int | None = None) -> int:
+def refresh_totals(scheme: Scheme, result_ids=None, *, n_indicators: int | None = None, has_votes: bool = True) -> int:
     """Recompute indicator totals, appraisal scores and totals of `scheme`'s results (or of `result_ids`); returns
-    the number of rows that changed. `n_indicators`: the scheme's indicator count where the caller has it."""
+    the number of rows that changed. `n_indicators`: the scheme's indicator count where the caller has it;
+    `has_votes=False`: the caller knows the scheme has no appraisal votes."""
     t = _tables()
     if n_indicators is None:
         n_indicators = scheme.indicators.count()
+    if n_indicators == 0 and not has_votes:
+        return _imported_totals(scheme, result_ids)
     w, uw, lw = scheme.appraisal_weight, scheme.upper_weight, scheme.lower_weight
     vg, vf, va, vp = (
         _hundredths(v) for v in (scheme.vote_good, scheme.vote_fair, scheme.vote_average, scheme.vote_poor)
@@ -140,6 +143,21 @@ def refresh_totals(scheme: Scheme, result_ids=None, *, n_indicators: int | None 
         timezone.now(),
     ]  # fmt: skip
     return execute_update(sql, params)
+
+
+def _imported_totals(scheme: Scheme, result_ids) -> int:
+    """refresh_totals of a scheme without indicators or votes (the 考核得分 sheet's default schemes): no indicator
+    total, no appraisal score, the total is the imported one — the same values the full query gives, without its
+    joins and grouping."""
+    t = _tables()
+    only, only_params = _ids_clause(result_ids)
+    op = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
+    changed = f"r.indicator_total IS NOT NULL OR r.appraisal_score IS NOT NULL OR r.total {op} r.imported_total"
+    sql = f"""
+        UPDATE {t["result"]} SET indicator_total = NULL, appraisal_score = NULL, total = imported_total, updated_at = %s
+        WHERE id IN (SELECT r.id FROM {t["result"]} r WHERE r.scheme_id = %s{only} AND ({changed}))
+    """
+    return execute_update(sql, [timezone.now(), scheme.pk, *only_params])
 
 
 RESULT_COLUMNS = [

@@ -211,8 +211,9 @@ def sync_year_penalties(*, year: int, county_ids) -> dict[int, dict[str, int]]:
                 values["county"], values["organization"], values["years"], values["evidence"], now,
             )  # fmt: skip
             row.save(update_fields=["county", "organization", "years", "evidence", "computed_at"])
-    # COPY on PostgreSQL: bulk_create's UNNEST(jsonb[]) has psycopg quote every evidence text into an array literal
-    bulk_insert(Penalty, PENALTY_FIELDS, new_rows)
+    # COPY on PostgreSQL: bulk_create's UNNEST(jsonb[]) has psycopg quote every evidence text into an array literal.
+    # No ANALYZE (a quarter of a second a year): nothing after this in the transaction joins on penalties.
+    bulk_insert(Penalty, PENALTY_FIELDS, new_rows, analyze=False)
     for row in existing.values():
         counts[row.county_id]["deleted"] += 1
     for chunk in chunked([p.pk for p in existing.values()], 900):

@@ -41,7 +41,7 @@ def filter_in(queryset: models.QuerySet, field: str, values: Iterable) -> Iterat
 ANALYZE_AFTER_ROWS = 5_000
 
 
-def bulk_insert(model: type[models.Model], fields: list[str], rows: Iterable[tuple]) -> int:
+def bulk_insert(model: type[models.Model], fields: list[str], rows: Iterable[tuple], *, analyze: bool = True) -> int:
     """Insert plain tuples (one value per name in `fields`): COPY on PostgreSQL, executemany elsewhere.
 
     No model instances, signals or RETURNING: callers have validated everything and look ids up by natural key
@@ -49,6 +49,7 @@ def bulk_insert(model: type[models.Model], fields: list[str], rows: Iterable[tup
     ordinary writes use the ORM. A value wrapped in Prepared is already in the database's form and passes as is.
     `rows` may be a generator, but it must not query the database: on PostgreSQL it is consumed inside the COPY, when
     the connection accepts nothing else (a query there blocks for ever). Look things up, and reserve ids, before.
+    `analyze=False`: no fresh statistics after a large load (a caller whose transaction plans no join on the table).
     """
     connection = transaction.get_connection()
     meta = model._meta
@@ -82,7 +83,7 @@ def bulk_insert(model: type[models.Model], fields: list[str], rows: Iterable[tup
                 for row in prepared_rows:
                     copy.write_row(row)
                     count += 1
-            if count >= ANALYZE_AFTER_ROWS:
+            if analyze and count >= ANALYZE_AFTER_ROWS:
                 # The planner's statistics still describe the table before the load until autovacuum comes by,
                 # which it cannot do before the load commits: a query later in the same transaction (seed_demo's
                 # nightly checks after its meetings) would plan joins for an empty table and loop for minutes.

@@ -22,7 +22,7 @@ from organizations.models import Organization
 
 from ..choices import MAX_TOTAL, IndicatorMethod, SchemeStatus
 from ..compute import rank_scheme, refresh_totals
-from ..models import Indicator, IndicatorScore, Result, RuleSettings, Scheme
+from ..models import AppraisalTally, Indicator, IndicatorScore, Result, RuleSettings, Scheme
 from ..penalties import sync_year_penalties
 from ..selectors import county_of, may_manage_county, missing_scores
 from ..sources import Target, compute_indicator
@@ -91,21 +91,21 @@ UNSET = object()
 
 
 def scheme_compute(
-    scheme: Scheme, *, settings: RuleSettings, indicators: list[Indicator] | None = None, previous=UNSET,
-    new_members: bool = True,
-) -> dict[str, int]:  # fmt: skip
+    scheme: Scheme, *, settings: RuleSettings, previous=UNSET, new_members: bool = True
+) -> dict[str, int]:
     """One scheme's results, in one transaction (module docstring). Raises ValidationError if it was published
-    meanwhile. year_compute passes what it read for the whole year: the scheme's `indicators`, its `previous`
-    (last year's scheme of the county and group, or None) and whether the group may have `new_members`."""
+    meanwhile. year_compute passes what it read for the whole year: the scheme's `previous` (last year's scheme of
+    the county and group, or None) and whether the group may have `new_members`. The indicators and whether there
+    are votes are read under the scheme's lock: the scoring services take it too, so nothing changes them meanwhile."""
     with transaction.atomic():
         scheme = Scheme.objects.select_for_update().select_related("county").get(pk=scheme.pk)
         if scheme.status == SchemeStatus.PUBLISHED:
             raise ValidationError(f"{scheme}已发布，结果已锁定；重新计算前请先撤回发布（需填写原因）。")
-        if indicators is None:
-            indicators = list(scheme.indicators.all())
+        indicators = list(scheme.indicators.all())
+        has_votes = bool(indicators) or AppraisalTally.objects.filter(result__scheme=scheme).exists()
         added = sync_results(scheme) if new_members else 0
         computed = _refresh_computed_indicators(scheme, indicators)
-        totals = refresh_totals(scheme, n_indicators=len(indicators))
+        totals = refresh_totals(scheme, n_indicators=len(indicators), has_votes=has_votes)
         if previous is UNSET:
             previous = Scheme.objects.filter(county=scheme.county, year=scheme.year - 1, group=scheme.group).first()
         results = rank_scheme(
@@ -172,12 +172,12 @@ def year_compute(*, year: int, county: Organization | None = None, progress: Pro
         for s in Scheme.objects.filter(year=year - 1, county_id__in=list(counties)).only("id", "county_id", "group")
     }
     joining = _groups_with_new_members(year, schemes)
+
     for done, scheme in enumerate(schemes):
         progress(int(100 * done / steps), f"正在计算{scheme}")
         counts = scheme_compute(
             scheme,
             settings=settings.get(scheme.county_id) or RuleSettings(),
-            indicators=list(scheme.indicators.all()),
             previous=previous.get((scheme.county_id, scheme.group)),
             new_members=scheme.pk in joining,
         )

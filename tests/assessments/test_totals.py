@@ -91,3 +91,24 @@ def test_sums_are_exact_where_floats_are_not(sheet):
     score_set(actor=None, result=result, indicator=a, score="59.9", note="扣 0.1 分")
     score_set(actor=None, result=result, indicator=b, score="0.1", note="扣 39.9 分")
     assert fresh(result).total == D("60.00")
+
+
+def test_a_scheme_without_indicators_computes_imported_totals_and_any_votes(county):
+    """The computation's short way for schemes of imported totals only (compute._imported_totals) gives what the
+    full one gives: with votes on the scheme the full query runs and keeps the appraisal score; without, the total
+    is the imported one and nothing else is set. Values worked out: (8 × 100 + 2 × 80) / 10 = 96."""
+    from assessments.services.workflow import year_compute
+
+    scheme = scheme_create(actor=None, county=county.root, year=2025, group="乡镇党委", appraisal_weight=20)
+    a, b = (Result.objects.get(scheme=scheme, organization=o) for o in (county.township_a, county.township_b))
+    imported_total_set(actor=None, result=a, total=D("88.5"))
+    imported_total_set(actor=None, result=b, total=D("70"))
+    Result.objects.filter(pk=a.pk).update(total=None, appraisal_score=D("1"))  # stale values the computation fixes
+    year_compute(year=2025, county=county.root)
+    assert [(r.total, r.appraisal_score, r.indicator_total) for r in map(fresh, (a, b))] == [
+        (D("88.50"), None, None), (D("70.00"), None, None),
+    ]  # fmt: skip
+    appraisal_set(actor=None, result=b, side="upper", good=8, fair=2)
+    Result.objects.filter(pk=b.pk).update(appraisal_score=None)
+    year_compute(year=2025, county=county.root)
+    assert [(r.total, r.appraisal_score) for r in map(fresh, (a, b))] == [(D("88.50"), None), (D("70.00"), D("96.00"))]
