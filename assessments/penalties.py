@@ -102,7 +102,9 @@ EVIDENCE_TEST = {
 
 def rule_years(rule: int, settings: RuleSettings) -> int:
     """How many consecutive years the rule looks at, by the county's parameters."""
-    return {Rule.FAILED: 1, Rule.NOT_MOVED_UP: settings.not_moved_up_years, Rule.BOTTOM: settings.bottom_years}[rule]
+    if rule == Rule.NOT_MOVED_UP:
+        return settings.not_moved_up_years
+    return settings.bottom_years if rule == Rule.BOTTOM else 1
 
 
 EVIDENCE_FIELDS = (
@@ -141,7 +143,7 @@ def derive_year(*, year: int, settings: dict[int, RuleSettings]) -> dict[tuple[i
         return {}
     first = year - max(_span(s) for s in settings.values()) + 1
     rows: dict[int, list[dict]] = defaultdict(list)
-    for chunk in chunked(sorted(found), 900):
+    for chunk in chunked(sorted(found)):
         qs = Result.objects.filter(secretary_id__in=chunk, year__gte=first, year__lte=year, rank__isnull=False)
         for r in qs.values(*EVIDENCE_FIELDS, "scheme__county_id").order_by("-year", "organization__code"):
             rows[r["secretary_id"]].append(r)
@@ -188,7 +190,7 @@ def sync_year_penalties(*, year: int, county_ids) -> dict[int, dict[str, int]]:
         (p.person_id, p.rule): p for p in Penalty.objects.filter(year=year, county_id__in=list(settings)).order_by()
     }
     elsewhere = set()
-    for chunk in chunked(sorted({person for person, _ in wanted.keys() - existing.keys()}), 900):
+    for chunk in chunked(sorted({person for person, _ in wanted.keys() - existing.keys()})):
         qs = Penalty.objects.filter(year=year, person_id__in=chunk).exclude(county_id__in=list(settings)).order_by()
         elsewhere |= set(qs.values_list("person_id", "rule"))
     now = timezone.now()
@@ -216,7 +218,7 @@ def sync_year_penalties(*, year: int, county_ids) -> dict[int, dict[str, int]]:
     bulk_insert(Penalty, PENALTY_FIELDS, new_rows, analyze=False)
     for row in existing.values():
         counts[row.county_id]["deleted"] += 1
-    for chunk in chunked([p.pk for p in existing.values()], 900):
+    for chunk in chunked([p.pk for p in existing.values()]):
         Penalty.objects.filter(pk__in=chunk).delete()
     return counts
 
