@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from core.attachments import check_uploads, store_uploads
 from core.audit import AuditBatch, audit_log, diff, snapshot
+from core.bulk import filter_in
 from core.scope import Action, in_scope
 
 from ..choices import Grade, IndicatorMethod, Side
@@ -183,12 +184,13 @@ def imported_totals_set(*, actor, changes) -> int:
     row per changed result (as the pages' writes leave), each touched scheme's totals refreshed once and a computed
     scheme sent back to 待计算."""
     wanted = {pk: (total, vetoed) for pk, total, vetoed in changes}
-    results = list(Result.objects.filter(pk__in=list(wanted)).select_related("organization").order_by("pk"))
-    schemes = {
-        s.pk: s for s in Scheme.objects.select_for_update().filter(pk__in={r.scheme_id for r in results}).order_by("pk")
-    }
+    # The schemes' locks first (the other scoring writes take them too), then the results as they now are.
+    # (filter_in: a province's sheet is more ids than SQLite takes in one statement)
+    scheme_ids = set(filter_in(Result.objects.order_by().values_list("scheme_id", flat=True), "pk", wanted))
+    schemes = {s.pk: s for s in Scheme.objects.select_for_update().filter(pk__in=scheme_ids).order_by("pk")}
     for scheme in schemes.values():
         ensure_unlocked(scheme)
+    results = list(filter_in(Result.objects.select_related("organization").order_by(), "pk", wanted))
     batch, changed = AuditBatch(actor), []
     now = timezone.now()
     for result in results:
