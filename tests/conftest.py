@@ -126,6 +126,12 @@ def inspector(county):
     return _account("inspector", county.root, "inspector", "考核组成员")
 
 
+def as_user(client, user):
+    """The test's page client, logged in as `user`."""
+    client.force_login(user)
+    return client
+
+
 def client_for(user) -> Client:
     """A page client logged in as `user`."""
     client = Client()

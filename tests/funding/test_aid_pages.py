@@ -22,6 +22,7 @@ from core.models import AuditEvent
 from funding.models import Aid
 from funding.services.aid import aid_create
 from members.services import member_create
+from tests.conftest import as_user
 from tests.factories import id_number_for
 from tests.helpers import nothing_changed
 
@@ -61,11 +62,6 @@ def world(county, funds):
         give(zhao, "200", day, funds.county),
     ]
     return {"zhang": zhang, "li": li, "zhao": zhao, "aids": aids}
-
-
-def as_user(client, user):
-    client.force_login(user)
-    return client
 
 
 def html(response) -> str:

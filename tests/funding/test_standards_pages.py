@@ -25,6 +25,7 @@ from funding.models import FundCategory, FundSource, FundStandard, RuralIncome
 from funding.services.config import rural_income_set, standard_create
 from funding.services.ledger import allocation_create, disbursement_create
 from organizations.services import organization_create
+from tests.conftest import as_user
 from tests.helpers import nothing_changed
 
 pytestmark = pytest.mark.django_db
@@ -65,11 +66,6 @@ def world(county, funds):
     _receive(county.village_a1, funds, "50000.00")
     _receive(county.village_a2, funds, "49999.99")
     return operating, pay
-
-
-def as_user(client, user):
-    client.force_login(user)
-    return client
 
 
 def html(response) -> str:

@@ -16,15 +16,10 @@ from django.utils import timezone
 from core.models import AuditEvent, Job
 from meetings.models import MonthlyBulletin, MonthlyReport
 from meetings.reports import monthly_report_build
-from tests.conftest import _org
+from tests.conftest import _org, as_user
 from tests.meetings.test_reports import MARCH, build_report_world
 
 REPORTS = "/meetings/reports/"
-
-
-def as_user(client, user):
-    client.force_login(user)
-    return client
 
 
 def bulletin_url(org, month="2025-03", suffix=""):

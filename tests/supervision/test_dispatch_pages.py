@@ -14,6 +14,7 @@ from django.utils import timezone
 from core.models import AuditEvent
 from supervision.models import Dispatch, DutyCheckIn
 from supervision.services.dispatch import checkin_record, dispatch_register
+from tests.conftest import as_user
 
 pytestmark = pytest.mark.django_db
 DAY = dt.timedelta(days=1)
@@ -21,11 +22,6 @@ DAY = dt.timedelta(days=1)
 
 def today():
     return timezone.localdate()
-
-
-def as_user(client, user):
-    client.force_login(user)
-    return client
 
 
 def counts():
