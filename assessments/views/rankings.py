@@ -59,8 +59,10 @@ def points(value) -> str:
 
 
 def num(value) -> str:
-    """A setting's number as people write it: 90, 87.5 (not 90.00)."""
-    text = f"{value:f}"
+    """Points as people write them: 90, 87.5, 12.25 (not 90.00); blank for none."""
+    if value is None:
+        return ""
+    text = f"{Decimal(value):f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
@@ -174,10 +176,10 @@ class Group:
             {"grade": g.label, "count": n, "colour": GRADE_COLOURS[g], "css": GRADE_CSS[g]} for g, n in counts.items()
         ]
 
-    def rows_html(self, bottom_label: str):
+    def rows_html(self):
         from .ranking_table import rows_html  # it builds on this module's Row
 
-        return rows_html(self.rows, bottom_label)
+        return rows_html(self.rows, bottom_label(self.settings.bottom_n))
 
     def facts(self) -> list[str]:
         s = self.scheme
@@ -270,7 +272,7 @@ class RankingView(ScopedListView):
                     for s in schemes
                 ],
                 "group": group,
-                "table_rows": group.rows_html(bottom_label(group.settings.bottom_n)) if group else "",
+                "table_rows": group.rows_html() if group else "",
                 "banner": status_banner(scheme) if scheme else None,
                 "chart_data": {"grades": group.distribution()} if group and group.ranked else None,
                 "bottom_label": bottom_label(group.settings.bottom_n) if group else "后三名",

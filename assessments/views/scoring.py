@@ -34,17 +34,10 @@ from ..forms.scoring import FILES_HELP, AppraisalForm, ScoreForm
 from ..models import AppraisalTally, Indicator, IndicatorScore, Result, Scheme, ScoreEvidence
 from ..services import scoring as services
 from ..services.scoring import EVIDENCE_LIMIT
+from .rankings import num
 
 SIDES = [(Side.UPPER, "上级评议"), (Side.LOWER, "下级评议")]
 VOTE_FIELDS = [("good", "好"), ("fair", "较好"), ("average", "一般"), ("poor", "差")]
-
-
-def plain(value) -> str:
-    """Points for an input: 55, 37.5, 12.25 (no trailing zeros)."""
-    if value is None:
-        return ""
-    text = f"{Decimal(value):f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def hundredths(value) -> str:
@@ -110,7 +103,7 @@ def _cell(result, indicator, score, editable, n_evidence=0) -> Cell:
         indicator=indicator,
         score=score,
         editable=editable and indicator.method == IndicatorMethod.MANUAL,
-        value=plain(score.score) if score else "",
+        value=num(score.score) if score else "",
         note=score.note if score else "",
         n_evidence=n_evidence,
     )
@@ -282,14 +275,13 @@ class ScoreSaveView(_CellView):
         scheme.refresh_from_db()
         row = IndicatorScore.objects.filter(result=result, indicator=indicator).annotate(n=Count("evidence")).first()
         cell = _cell(result, indicator, row, _may_score(request.user, scheme, result), row.n if row else 0)
-        if errors and data["panel"] == "evidence":
-            pass  # the panel says what was wrong with the files; the cell stays as saved
-        elif errors:  # keep what they typed
-            cell.value, cell.note, cell.errors = score_text, data["note"], errors
-        else:
+        from_panel = data["panel"] == "evidence"
+        if not errors:
             cell.saved = True
-        parts = [("assessments/scoring/_cell.html", {"cell": cell, "oob": data["panel"] == "evidence"})]
-        if data["panel"] == "evidence":
+        elif not from_panel:  # keep what they typed (from the panel, the panel says what was wrong with the files)
+            cell.value, cell.note, cell.errors = score_text, data["note"], errors
+        parts = [("assessments/scoring/_cell.html", {"cell": cell, "oob": from_panel})]
+        if from_panel:
             panel = _evidence_context(request.user, scheme, result, indicator, errors=errors)
             parts.insert(0, ("assessments/scoring/_evidence.html", panel))
         success = f"{result.organization.name}“{indicator.name}”已保存。" if score_text else "已清除得分。"
@@ -339,7 +331,7 @@ def _evidence_context(user, scheme, result, indicator, *, errors=()) -> dict:
         "errors": list(errors),
         "files_help": FILES_HELP,
         "limit": EVIDENCE_LIMIT,
-        "score_value": plain(score.score) if score else "",
+        "score_value": num(score.score) if score else "",
     }
 
 
