@@ -57,6 +57,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.audit import AuditBatch
+from core.bulk import analyze
 from core.scope import subtree_range_q
 from organizations.choices import PostTitle
 from organizations.demo import (
@@ -918,6 +919,9 @@ class _Writer:
             self.decisions(gy, scheme)
             schemes.append(scheme)
         audit.save()
+        # The computation joins results, scores and votes written in this same transaction: without fresh
+        # statistics PostgreSQL planned nested loops over them that ran for minutes (seed_demo's test on CI).
+        analyze(Result, IndicatorScore, AppraisalTally)
         year_compute(year=year, county=self.root)
         planned = {org_id: _points(e.total) for gy in plans for org_id, e in gy.entries.items()}
         found = dict(Result.objects.filter(scheme__in=schemes).values_list("organization_id", "total"))

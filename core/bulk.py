@@ -41,6 +41,17 @@ def filter_in(queryset: models.QuerySet, field: str, values: Iterable) -> Iterat
 ANALYZE_AFTER_ROWS = 5_000
 
 
+def analyze(*models: type[models.Model]) -> None:
+    """Fresh planner statistics for these tables (PostgreSQL; nothing elsewhere): for a transaction that filled them
+    and then runs joins over them, before autovacuum can come by (see ANALYZE_AFTER_ROWS)."""
+    connection = transaction.get_connection()
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for model in models:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+
+
 def bulk_insert(model: type[models.Model], fields: list[str], rows: Iterable[tuple], *, analyze: bool = True) -> int:
     """Insert plain tuples (one value per name in `fields`): COPY on PostgreSQL, executemany elsewhere.
 
