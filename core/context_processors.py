@@ -10,6 +10,16 @@ from core.scope import Action, scope_paths
 # (label, icon, [(url name, label, action needed or None)]): an area with one visible page is a plain link.
 NAVIGATION = [
     (
+        "工作台",
+        "bi-speedometer2",
+        [
+            ("dashboards:leader", "党建工作总览", None),
+            ("dashboards:desk", "工作台", Action.MANAGE),
+            ("dashboards:secretary", "支部首页", Action.CHANGE),
+            ("core:jobs", "导入导出中心", None),
+        ],
+    ),
+    (
         "组织体系",
         "bi-diagram-3",
         [("organizations:tree", "组织体系", None), ("organizations:post_list", "职务任职", None)],

@@ -1,6 +1,8 @@
 from django import forms
 from django.conf import settings
 
+from .xlsx.registry import EXPORT_LABELS
+
 
 class ImportUploadForm(forms.Form):
     file = forms.FileField(label="Excel 文件（.xlsx）")
@@ -23,3 +25,23 @@ class ImportUploadForm(forms.Form):
         if f.size == 0:
             raise forms.ValidationError("文件是空的。")
         return f
+
+
+class ExportJobForm(forms.Form):
+    """The import/export centre's background export: one registered kind, its year where it needs one."""
+
+    kind = forms.ChoiceField(label="导出内容")
+    year = forms.IntegerField(label="年度", required=False, min_value=1949, max_value=2100)
+    unmasked = forms.BooleanField(label="完整显示身份证号和手机号码（记入审计日志）", required=False)
+
+    def __init__(self, *args, kinds=(), may_unmask=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [(k, EXPORT_LABELS.get(k, k)) for k in kinds]
+        if not may_unmask:
+            del self.fields["unmasked"]
+        for field in self.fields.values():
+            css = "form-check-input" if isinstance(field, forms.BooleanField) else "form-control form-control-sm"
+            if isinstance(field, forms.ChoiceField):
+                css = "form-select form-select-sm"
+            field.widget.attrs["class"] = css
+        self.fields["year"].widget.attrs["placeholder"] = "按年度的导出必填，如 2025"

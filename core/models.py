@@ -97,5 +97,13 @@ class Job(models.Model):
         return self.KIND_LABELS.get(self.kind, self.kind)
 
     @property
+    def export_label(self) -> str:
+        """What an export job writes, in words."""
+        from .xlsx.registry import EXPORT_LABELS
+
+        kind = (self.params or {}).get("kind", "")
+        return EXPORT_LABELS.get(kind, kind)
+
+    @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)

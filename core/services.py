@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
@@ -49,3 +50,35 @@ def job_finish(job_id: int, *, ok: bool, result: dict, message: str) -> None:
         message=message[:200],
         finished_at=timezone.now(),
     )
+
+
+EXPORT_KIND = "export"
+
+
+@transaction.atomic
+def export_job_submit(*, actor, kind: str, year: int | None = None, unmasked: bool = False) -> Job:
+    """Queue a registered export (the `export_xlsx` command's kinds) to be written in the background; the file waits
+    in the import/export centre. Refused at once, nothing queued, for an unknown kind or an unmasked export the
+    actor may not make."""
+    from .tasks import export_job_run
+    from .xlsx.registry import UNMASKABLE_KINDS, YEAR_KINDS, export_kinds
+
+    if kind not in export_kinds():
+        raise ValidationError({"kind": f"未知的导出类型“{kind}”"})
+    if kind in YEAR_KINDS and not year:
+        raise ValidationError({"year": "该导出按年度生成，请填写年度，如 2025。"})
+    if unmasked and kind not in UNMASKABLE_KINDS:
+        raise ValidationError({"unmasked": f"导出类型“{kind}”没有可完整显示的身份证号或手机号码，不能选择未脱敏导出。"})
+    if unmasked and not scope_paths(actor, Action.VIEW_PERSONAL) and not actor.is_superuser:
+        raise ValidationError({"unmasked": "您的角色无权导出完整身份证号和手机号码。"})
+    paths = scope_paths(actor, Action.VIEW)
+    job = Job.objects.create(
+        kind=EXPORT_KIND,
+        created_by=actor,
+        org_path=paths[0] if paths else "",
+        params={"kind": kind, "year": year, "unmasked": unmasked},
+        message="排队中",
+    )
+    audit_log(actor=actor, action="create", obj=job, org_path=job.org_path, after=job.params)
+    transaction.on_commit(lambda: export_job_run.delay(job.pk))
+    return job

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import tempfile
+
 from celery import shared_task
 
 from .context import origin
@@ -34,4 +36,40 @@ def import_job_run(job_id: int) -> dict:
     else:
         message = f"发现 {len(report.problems)} 处问题，未写入任何数据"
     job_finish(job_id, ok=report.ok, result=result, message=message)
+    return result
+
+
+@shared_task(acks_late=True)
+def export_job_run(job_id: int) -> dict:
+    """Write a queued export into the job's file (export_write audits it as the submitter's). A finished job is left
+    alone; a refused one (a year missing, the right to unmask withdrawn meanwhile) fails with the reason."""
+    from django.core.files import File
+
+    from .xlsx.exporter import ExportRefused, export_write
+
+    job = Job.objects.select_related("created_by").get(pk=job_id)
+    if job.is_finished:
+        return job.result
+    if job.created_by is None:
+        job_finish(job_id, ok=False, result={}, message="提交人账号已不存在，导出未执行")
+        return {}
+    job_start(job_id)
+    params = job.params
+    kind, year = params["kind"], params.get("year")
+    job_progress(job_id, 10, "正在写入 Excel")
+    with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as fh, origin("task"):
+        try:
+            count = export_write(
+                kind=kind, actor=job.created_by, fp=fh, year=year, unmasked=bool(params.get("unmasked"))
+            )
+        except (ValueError, ExportRefused) as exc:
+            job_finish(job_id, ok=False, result={}, message=str(exc))
+            return {}
+        fh.seek(0)
+        filename = "-".join([kind, *([str(year)] if year else [])]) + ".xlsx"
+        # save=False: the instance's status is the one read before job_start; the row keeps its live columns
+        job.output_file.save(f"export-{job.pk}.xlsx", File(fh), save=False)
+        Job.objects.filter(pk=job_id).update(output_file=job.output_file.name)
+    result = {"rows": count, "filename": filename}
+    job_finish(job_id, ok=True, result=result, message=f"已导出 {count} 行")
     return result

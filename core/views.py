@@ -17,12 +17,12 @@ from django.views.generic import ListView
 from .audit import ACTION_LABELS, OBJECT_TYPES, SOURCE_LABELS, audit_describe
 from .bulk import chunked
 from .filtersets import AuditEventFilterSet
-from .forms import ImportUploadForm
+from .forms import ExportJobForm, ImportUploadForm
 from .scope import Action, scope_paths
 from .selectors import audit_event_list, job_get_for, job_list
-from .services import IMPORT_KIND, import_job_submit
+from .services import IMPORT_KIND, export_job_submit, import_job_submit
 from .xlsx.exporter import ExportRefused, export_write
-from .xlsx.registry import sheet_importers
+from .xlsx.registry import export_kinds, sheet_importers
 from .xlsx.writer import ExportTable, write_table, write_template
 
 EXPORT_CHUNK = 2000
@@ -167,6 +167,73 @@ class JobView(LoginRequiredMixin, View):
         job = job_get_for(request.user, pk)
         template = "core/job_status.html" if request.headers.get("HX-Request") else "core/job.html"
         return render(request, template, {"job": job, "result": job.result or {}})
+
+
+class JobListView(ScopedListView):
+    """导入导出中心: the user's jobs and their subtree's (imports, exports, computations, reports, checks) with live
+    progress, the finished files to download, and a background export of any registered kind."""
+
+    template_name = "core/jobs.html"
+
+    def get_base_queryset(self):
+        return job_list(actor=self.request.user)
+
+    def export_form(self, data=None) -> ExportJobForm:
+        user = self.request.user
+        may_unmask = user.is_superuser or bool(scope_paths(user, Action.VIEW_PERSONAL))
+        return ExportJobForm(data, kinds=list(export_kinds()), may_unmask=may_unmask)
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx.setdefault("export_form", self.export_form())
+        user = self.request.user
+        ctx["may_import"] = user.is_superuser or bool(scope_paths(user, Action.MANAGE))
+        ctx["tab"] = "jobs"
+        return ctx
+
+    def export_table(self, queryset):
+        rows = (
+            [j.pk, j.kind_label, j.get_status_display(), j.progress, j.message, j.created_by.username if j.created_by else "系统",
+             j.created_at, j.finished_at]
+            for j in queryset.iterator(chunk_size=EXPORT_CHUNK)
+        )  # fmt: skip
+        headers = ["编号", "类型", "状态", "进度", "当前步骤", "提交人", "提交时间", "完成时间"]
+        return ExportTable("jobs", headers, rows, "后台任务.xlsx")
+
+    def post(self, request):
+        form = self.export_form(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                job = export_job_submit(
+                    actor=request.user, kind=data["kind"], year=data.get("year"), unmasked=bool(data.get("unmasked"))
+                )
+            except ValidationError as exc:
+                apply_service_errors(form, exc)
+            else:
+                messages.info(request, f"已提交“{job.kind_label}”，完成后可在本页下载。")
+                return redirect("core:jobs")
+        self.object_list = self.get_queryset()
+        return self.render_to_response(self.get_context_data(export_form=form))
+
+
+class JobRowView(LoginRequiredMixin, View):
+    """One row of the centre, polled with htmx until its job finishes."""
+
+    def get(self, request, pk):
+        return render(request, "core/_job_row.html", {"job": job_get_for(request.user, pk)})
+
+
+class JobDownloadView(LoginRequiredMixin, View):
+    """A finished export's file. An unmasked one goes only to its submitter: the disclosure was audited as theirs."""
+
+    def get(self, request, pk):
+        job = job_get_for(request.user, pk)
+        if not job.output_file or job.status != job.Status.SUCCEEDED:
+            raise Http404("该任务没有可下载的文件。")
+        if job.params.get("unmasked") and job.created_by_id != request.user.pk:
+            raise PermissionDenied("未脱敏的导出文件只能由提交人下载。")
+        return xlsx_response(job.output_file.open("rb"), (job.result or {}).get("filename") or f"export-{job.pk}.xlsx")
 
 
 class JobProblemsView(LoginRequiredMixin, View):

@@ -383,3 +383,63 @@ def due_this_month_cells(*, actor, today: dt.date, organization: Organization | 
         if c.status == OPEN and c.period.end <= month_end
     ]
     return sorted(cells, key=lambda c: (c.branch.code, KIND_ORDER.get(c.kind, 99)))
+
+
+def quarter_of(day: dt.date) -> int:
+    return (day.month - 1) // 3 + 1
+
+
+def quarter_requirements(year: int, quarter: int) -> list[Requirement]:
+    """The requirements of `year` with only the periods inside the quarter: its months and the quarter itself (a
+    yearly requirement is not owed quarter by quarter)."""
+    start = dt.date(year, 3 * quarter - 2, 1)
+    end = dt.date(year + quarter // 4, 3 * quarter % 12 + 1, 1) - dt.timedelta(days=1)
+    out = []
+    for req in requirements(year):
+        periods = tuple(p for p in req.periods if start <= p.start and p.end <= end)
+        if periods:
+            out.append(req._replace(periods=periods))
+    return out
+
+
+class BranchQuarter(NamedTuple):
+    """One branch's quarter: 达标 when every cell of it is met, 未达标 once one is missed, 进行中 otherwise."""
+
+    branch: BranchRow
+    status: str
+    met: int
+    missed: int
+    open: int
+
+
+def quarter_branches(
+    *, actor, year: int, quarter: int, today: dt.date, organization: Organization | None = None
+) -> list[BranchQuarter]:
+    """Every branch of the subtree that owes something in the quarter, by code, with its quarter's status. A branch
+    founded after the quarter began owes nothing for it and is left out."""
+    branch_qs = holding_branches(actor=actor, organization=organization)
+    rows = branch_rows(branch_qs)
+    by_id = {r.id: r for r in rows}
+    counts = year_counts(branch_qs, year, branch_ids=list(by_id))
+    out = []
+    for branch_id, met, missed, running in status_counts(
+        rows, quarter_requirements(year, quarter), counts.months, today
+    ):
+        if met + missed + running == 0:
+            continue
+        status = MISSED if missed else OPEN if running else MET
+        out.append(BranchQuarter(by_id[branch_id], status, met, missed, running))
+    return out
+
+
+def monthly_rates(*, year: int, today: dt.date, organization: Organization) -> dict[str, list[tuple[int, int]]]:
+    """{child path: [(达标, 未达标) of the cells whose period ends in month m] for m = 1…12} over the subtree's
+    branches, pooled per child of `organization` (per township for the county): the compliance heat map. The
+    quarter's and year's cells count in the month they end in; 进行中 cells are not counted."""
+    prefix = group_key_length(organization)
+    grid: dict[str, list[list[int]]] = defaultdict(lambda: [[0, 0] for _ in range(12)])
+    for cell in compliance_cells(actor=None, year=year, today=today, organization=organization):
+        if cell.status == OPEN:
+            continue
+        grid[cell.branch.path[:prefix]][cell.period.end.month - 1][cell.status == MISSED] += 1
+    return {path: [tuple(m) for m in months] for path, months in grid.items()}

@@ -21,6 +21,7 @@ urlpatterns = [
     path("attachments/<int:pk>/delete/", meeting_views.AttachmentDeleteView.as_view(), name="attachment_delete"),
     path("branch/<int:pk>/calendar/", meeting_views.BranchCalendarView.as_view(), name="calendar"),
     path("compliance/", compliance_views.ComplianceView.as_view(), name="compliance"),
+    path("quarter/", compliance_views.QuarterView.as_view(), name="quarter"),
     path("overdue/", compliance_views.OverdueView.as_view(), name="overdue"),
     path("standards/", compliance_views.StandardListView.as_view(), name="standards"),
     path("standards/<int:pk>/edit/", compliance_views.StandardEditView.as_view(), name="standard_edit"),

@@ -10,7 +10,16 @@ from django.utils import timezone
 from core.scope import Action, subtree_range_q
 from organizations.models import Organization
 
-from .choices import DevelopmentStage, Education, FlowDirection, Gender, LostContactStatus, MemberCategory, MemberStatus
+from .choices import (
+    ACTIVE_STATUSES,
+    DevelopmentStage,
+    Education,
+    FlowDirection,
+    Gender,
+    LostContactStatus,
+    MemberCategory,
+    MemberStatus,
+)
 from .models import Candidate, FlowRecord, LostContactCase, Member, PointRecord, ThoughtReport, TrainingRecord
 from .selectors import AGE_BANDS, age_band_q
 
@@ -60,11 +69,20 @@ class SubtreeFilterSet(django_filters.FilterSet):
         return _in_subtree(self, queryset, value, self.subtree_path)
 
 
+# The members still in their branch's organizational life (the dashboards' and the structure page's count).
+IN_ROLL = "在册"
+
+
 class MemberFilterSet(SubtreeFilterSet):
     """Name, status, category, education, gender, age band (on today's date), joined years and a subtree."""
 
     name = django_filters.CharFilter(label="姓名", field_name="person__name", lookup_expr="icontains")
-    status = django_filters.ChoiceFilter(label="党籍状态", choices=MemberStatus.choices, empty_label="全部状态")
+    status = django_filters.ChoiceFilter(
+        label="党籍状态",
+        choices=[(IN_ROLL, "在册（正常、流出、流入、失联）"), *MemberStatus.choices],
+        empty_label="全部状态",
+        method="filter_status",
+    )
     category = django_filters.ChoiceFilter(label="人员类别", choices=MemberCategory.choices, empty_label="全部类别")
     education = django_filters.ChoiceFilter(label="学历", choices=Education.choices, empty_label="全部学历")
     gender = django_filters.ChoiceFilter(
@@ -89,6 +107,11 @@ class MemberFilterSet(SubtreeFilterSet):
         for name in ("joined_from", "joined_to"):
             self.form.fields[name].widget.attrs.update({"placeholder": "如 2010", "min": 1921, "max": 2100})
         style_filter_form(self.form)
+
+    def filter_status(self, queryset, name, value):
+        if value == IN_ROLL:
+            return queryset.filter(status__in=ACTIVE_STATUSES)
+        return queryset.filter(status=value) if value else queryset
 
     def filter_age_band(self, queryset, name, value):
         return queryset.filter(age_band_q(value, today=timezone.localdate())) if value else queryset

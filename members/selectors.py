@@ -97,6 +97,28 @@ def _grouped(qs: QuerySet, expression, order: list[str]) -> dict[str, int]:
     return result
 
 
+def _age_band(today: dt.date):
+    """The age band of a member on `today` as an SQL expression ("" outside every band: no birth date)."""
+    from django.db.models import Case, CharField, Value, When
+
+    return Case(
+        *[When(age_band_q(key, today=today), then=Value(key)) for key, *_ in AGE_BANDS],
+        default=Value(""),
+        output_field=CharField(),
+    )
+
+
+def _active_files(actor, organization):
+    from core.scope import subtree_range_q
+
+    from .choices import ACTIVE_STATUSES
+
+    files = Member.objects.restrict(actor, Action.VIEW).order_by()
+    if organization is not None:
+        files = files.filter(subtree_range_q("branch__path", organization.path))
+    return files, files.filter(status__in=ACTIVE_STATUSES)
+
+
 def member_structure(*, actor, organization=None, today: dt.date | None = None) -> dict[str, dict[str, int]]:
     """Counts of the subtree's members by age band, education, gender, ethnicity, category and status.
 
@@ -106,32 +128,39 @@ def member_structure(*, actor, organization=None, today: dt.date | None = None) 
     from django.db.models import Case, CharField, F, Value, When
     from django.utils import timezone
 
-    from core.scope import subtree_range_q
-
-    from .choices import ACTIVE_STATUSES, Education, Gender, MemberCategory, MemberStatus
+    from .choices import Education, Gender, MemberCategory, MemberStatus
 
     today = today or timezone.localdate()
-    files = Member.objects.restrict(actor, Action.VIEW).order_by()
-    if organization is not None:
-        files = files.filter(subtree_range_q("branch__path", organization.path))
-    active = files.filter(status__in=ACTIVE_STATUSES)
-    text = CharField()
-    age = Case(
-        *[When(age_band_q(key, today=today), then=Value(key)) for key, *_ in AGE_BANDS],
-        default=Value(""),
-        output_field=text,
-    )
+    files, active = _active_files(actor, organization)
     ethnicity = Case(
         When(ethnicity=HAN, then=Value(HAN)),
         When(ethnicity="", then=Value("")),
         default=Value("少数民族"),
-        output_field=text,
+        output_field=CharField(),
     )
     return {
-        "age": _grouped(active, age, [key for key, *_ in AGE_BANDS]),
+        "age": _grouped(active, _age_band(today), [key for key, *_ in AGE_BANDS]),
         "education": _grouped(active, F("education"), list(Education.values)),
         "gender": _grouped(active, F("person__gender"), list(Gender.values)),
         "ethnicity": _grouped(active, ethnicity, [HAN, "少数民族"]),
         "category": _grouped(active, F("category"), list(MemberCategory.values)),
         "status": _grouped(files, F("status"), list(MemberStatus.values)),
     }
+
+
+def member_age_pyramid(*, actor, organization=None, today: dt.date | None = None) -> dict[str, dict[str, int]]:
+    """{age band: {gender: count}} of the subtree's members in organizational life, every band and gender present:
+    the age pyramid, one grouped query."""
+    from django.db.models import Count
+    from django.utils import timezone
+
+    from .choices import Gender
+
+    today = today or timezone.localdate()
+    _, active = _active_files(actor, organization)
+    out = {key: dict.fromkeys(Gender.values, 0) for key, *_ in AGE_BANDS}
+    rows = active.annotate(band=_age_band(today)).values("band", "person__gender").annotate(n=Count("id")).order_by()
+    for row in rows:
+        if row["band"] in out and row["person__gender"] in out[row["band"]]:
+            out[row["band"]][row["person__gender"]] = row["n"]
+    return out

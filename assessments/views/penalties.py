@@ -19,8 +19,10 @@ from django.urls import reverse
 from django.views import View
 
 from core.exceptions import id_from
+from core.scope import subtree_range_q
 from core.views import ScopedListView, apply_service_errors
 from organizations.models import Organization
+from organizations.selectors import organization_get_for
 
 from .. import selectors
 from ..choices import CONSEQUENCES, YEAR_WORDS, Grade, Rule, SchemeStatus, rule_label
@@ -138,8 +140,9 @@ def year_from(request, years: list[int]) -> int | None:
 
 
 class PenaltyListView(ScopedListView):
-    """`?year=` (default the latest assessment year), `?rule=1|2|3`, `?export=xlsx` (the `penalties` export of what the
-    filters show)."""
+    """`?year=` (default the latest assessment year), `?rule=1|2|3`, `?organization=<id>` (the penalties of its
+    subtree's organizations: a dashboard's drill-down), `?export=xlsx` (the `penalties` export of what the filters
+    show)."""
 
     template_name = "assessments/penalties/list.html"
     paginate_by = 50
@@ -163,6 +166,9 @@ class PenaltyListView(ScopedListView):
         qs = qs.filter(year=year) if year else qs.none()
         if self.rule():
             qs = qs.filter(rule=self.rule())
+        if self.request.GET.get("organization"):
+            org = organization_get_for(self.request.user, id_from(self.request.GET["organization"]))
+            qs = qs.filter(subtree_range_q("organization__path", org.path))
         return qs.order_by("person__name", "rule", "pk")
 
     def export_options(self) -> dict:
@@ -183,6 +189,8 @@ class PenaltyListView(ScopedListView):
                 selectors.scheme_list(actor=user).filter(year=year).exclude(status=SchemeStatus.PUBLISHED).count()
             )
         rules_query = {"year": year} if year else {}
+        if self.request.GET.get("organization"):
+            rules_query["organization"] = self.request.GET["organization"]
         counts = dict(
             selectors.penalty_list(actor=user).filter(year=year).order_by().values_list("rule").annotate(n=Count("pk"))
         )

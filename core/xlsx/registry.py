@@ -35,3 +35,17 @@ def export_kinds() -> dict:
 # The kinds with ID or phone numbers that an unmasked export shows in full; the others have nothing to unmask (the
 # penalties export's 身份证号 stays masked: personnel departments match people by name and post).
 UNMASKABLE_KINDS = ("members", "posts")
+
+# The kinds that are one year's figures: their export needs --year (the command) or a year (the export centre).
+YEAR_KINDS = ("compliance", "funding", "rankings", "penalties")
+
+# How each kind reads on the pages (the export centre's choices, its jobs).
+EXPORT_LABELS = {
+    "organizations": "党组织",
+    "posts": "职务任职",
+    "members": "党员",
+    "compliance": "三会一课达标情况",
+    "funding": "经费收支",
+    "rankings": "考核排名",
+    "penalties": "三个一律处理",
+}

@@ -5,8 +5,10 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.views import View
 
 from accounts.selectors import may_configure_county
@@ -22,6 +24,7 @@ from ..forms import StandardForm
 from ..models import MeetingStandard
 from .meetings import year_of
 
+QUARTER_HEADERS = ["组织代码", "组织名称", "季度状态", "达标项", "未达标项", "进行中项"]
 OVERDUE_HEADERS = ["组织代码", "组织名称", "会议类型", "周期", "截止日期", "要求次数", "实际次数", "状态"]
 
 
@@ -125,6 +128,71 @@ class OverdueView(LoginRequiredMixin, View):
                 "soon_total": len(soon),
                 "today": today,
                 "tab": "overdue",
+            },
+        )
+
+
+def quarter_of_request(request, year: int, today) -> int:
+    """`?quarter=1…4`; by default the quarter running today (the year's last one for a past year)."""
+    value = request.GET.get("quarter", "")
+    if value in ("1", "2", "3", "4"):
+        return int(value)
+    return compliance.quarter_of(today) if year == today.year else 4
+
+
+class QuarterView(LoginRequiredMixin, View):
+    """支部季度达标名单: the subtree's branches with their quarter's status (达标 once every meeting the quarter asks
+    for is held, 未达标 once one was missed, 进行中 otherwise), filtered by `?status=`; the leaders' dashboard links
+    its figures here, and each figure equals this list's count."""
+
+    paginate_by = 50
+
+    def get(self, request):
+        today = timezone.localdate()
+        year = year_of(request, today.year)
+        quarter = quarter_of_request(request, year, today)
+        org = selected_org(request)
+        rows = (
+            compliance.quarter_branches(actor=request.user, year=year, quarter=quarter, today=today, organization=org)
+            if org
+            else []
+        )
+        counts = {s: 0 for s in compliance.ComplianceStatus.values}
+        for r in rows:
+            counts[r.status] += 1
+        status = request.GET.get("status", "")
+        if status in counts:
+            rows = [r for r in rows if r.status == status]
+        else:
+            status = ""
+        if request.GET.get("export") == "xlsx":
+            table = ExportTable(
+                "季度达标",
+                QUARTER_HEADERS,
+                ([r.branch.code, r.branch.name, r.status, r.met, r.missed, r.open] for r in rows),
+                filename=f"三会一课季度达标_{year}Q{quarter}.xlsx",
+            )
+            return _export(table)
+        query = {"year": year, "quarter": quarter, **({"organization": org.pk} if org else {})}
+        page = Paginator(rows, self.paginate_by).get_page(request.GET.get("page"))
+        return render(
+            request,
+            "meetings/quarter.html",
+            {
+                "org": org,
+                "year": year,
+                "quarter": quarter,
+                "status": status,
+                "counts": counts,
+                "years": list(range(today.year, today.year - 5, -1)),
+                "page_obj": page,
+                "paginator": page.paginator,
+                "is_paginated": page.has_other_pages(),
+                "object_list": page.object_list,
+                "base_query": urlencode(query),
+                "query_without_page": urlencode({**query, **({"status": status} if status else {})}),
+                "today": today,
+                "tab": "compliance",
             },
         )
 

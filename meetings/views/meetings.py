@@ -501,6 +501,17 @@ class MyBranchView(LoginRequiredMixin, View):
         )
 
 
+def calendar_rows(cells) -> dict[str, list]:
+    """{kind: its cells as the calendar table shows them (meetings/_calendar_table.html), a quarter spanning three
+    months}."""
+    rows: dict[str, list] = {}
+    for cell in cells:
+        rows.setdefault(cell.kind, []).append(
+            {"cell": cell, "span": len(cell.period.months), "css": STATUS_CLASSES[cell.status]}
+        )
+    return rows
+
+
 class BranchCalendarView(LoginRequiredMixin, View):
     """The year of one branch: each required kind against the twelve months, 达标 / 未达标 / 进行中."""
 
@@ -511,11 +522,7 @@ class BranchCalendarView(LoginRequiredMixin, View):
         today = timezone.localdate()
         year = year_of(request, today.year)
         cells = compliance.branch_cells(branch, year=year, today=today)
-        rows: dict[str, list] = {}
-        for cell in cells:
-            rows.setdefault(cell.kind, []).append(
-                {"cell": cell, "span": len(cell.period.months), "css": STATUS_CLASSES[cell.status]}
-            )
+        rows = calendar_rows(cells)
         meetings = list(
             selectors.meeting_list(actor=request.user).filter(branch=branch, held_on__year=year).order_by("held_at")
         )

@@ -94,9 +94,6 @@
   const BUILDERS = { grades: grades, trend: trend };
 
   document.addEventListener("DOMContentLoaded", function () {
-    document.querySelectorAll("[data-autosubmit]").forEach(function (el) {
-      el.addEventListener("change", function () { el.form.submit(); });
-    });
     const source = document.getElementById("assessments-chart-data");
     if (!source || typeof window.echarts === "undefined") return;
     const data = JSON.parse(source.textContent);

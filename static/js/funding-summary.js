@@ -71,9 +71,6 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
-    document.querySelectorAll("[data-autosubmit]").forEach(function (el) {
-      el.addEventListener("change", function () { el.form.submit(); });
-    });
     const source = document.getElementById("funding-summary-data");
     if (!source || typeof window.echarts === "undefined") return;
     const data = JSON.parse(source.textContent);

@@ -3,10 +3,6 @@
 (function () {
   "use strict";
 
-  document.querySelectorAll("[data-autosubmit]").forEach(function (el) {
-    el.addEventListener("change", function () { el.form.submit(); });
-  });
-
   document.querySelectorAll(".compliance-bar[data-width]").forEach(function (bar) {
     bar.style.width = bar.dataset.width + "%";
   });

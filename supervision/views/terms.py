@@ -10,6 +10,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views import View
 
+from core.exceptions import id_from
+from core.scope import subtree_range_q
 from core.views import xlsx_response
 from core.xlsx.writer import ExportTable, write_table
 from organizations import selectors as org_selectors
@@ -30,13 +32,19 @@ BUCKET_STYLE = {
 
 
 class TermListView(LoginRequiredMixin, View):
-    """Sections 已逾期 / 1个月内到期 / 6个月内到期 / 未录入换届日期; `?status=` shows (and exports) one of them."""
+    """Sections 已逾期 / 1个月内到期 / 6个月内到期 / 未录入换届日期; `?status=` shows (and exports) one of them,
+    `?organization=<id>` narrows them to its subtree (a dashboard's drill-down)."""
 
     template_name = "supervision/terms/list.html"
 
     def get(self, request):
         today = timezone.localdate()
         orgs = org_selectors.organization_list(actor=request.user)
+        org_query = ""
+        if request.GET.get("organization"):
+            within = org_selectors.organization_get_for(request.user, id_from(request.GET["organization"]))
+            orgs = orgs.filter(subtree_range_q("path", within.path))
+            org_query = f"organization={within.pk}&"
         wanted = request.GET.get("status", "")
         if wanted not in (*TermStatus.values, MISSING):
             wanted = ""
@@ -79,7 +87,8 @@ class TermListView(LoginRequiredMixin, View):
             "show_missing": not wanted or wanted == MISSING,
             "missing": [(o, township_name(townships, o)) for o in shown_missing],
             "missing_more": max(missing_count - MISSING_SHOWN, 0),
-            "export_query": (f"status={wanted}&" if wanted else "") + "export=xlsx",
+            "org_query": org_query,
+            "export_query": org_query + (f"status={wanted}&" if wanted else "") + "export=xlsx",
             "tab": "terms",
         }
         return render(request, self.template_name, ctx)

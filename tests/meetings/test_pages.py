@@ -62,7 +62,7 @@ def form_data(branch, members, **extra):
 def test_secretary_lands_on_the_branch_todo_list(client, secretary, county):
     login(client, secretary)
     response = client.get("/", follow=True)
-    assert response.redirect_chain[-1][0] == reverse("meetings:my")
+    assert response.redirect_chain[-1][0] == reverse("dashboards:secretary")
     page = response.content.decode()
     assert "东街村党支部" in page and "还需召开" in page
     assert "支部委员会会议" in page  # a1 has a committee: it owes one this month
