@@ -11,18 +11,27 @@ from .models import Job
 from .services import job_finish, job_progress, job_start
 
 
+def _claim(job_id: int, what: str) -> tuple[Job, bool]:
+    """(the job, whether to run it now, marked running). Not a finished one (a redelivered message does nothing),
+    nor one whose submitter's account is gone: it fails, it would run with nobody's rights."""
+    job = Job.objects.select_related("created_by").get(pk=job_id)
+    if job.is_finished:
+        return job, False
+    if job.created_by is None:
+        job_finish(job_id, ok=False, result={}, message=f"提交人账号已不存在，{what}未执行")
+        return job, False
+    job_start(job_id)
+    return job, True
+
+
 @shared_task(acks_late=True)
 def import_job_run(job_id: int) -> dict:
     """Run a queued import. A job that already finished is left alone (a redelivered message does nothing)."""
     from .xlsx.importer import workbook_import
 
-    job = Job.objects.select_related("created_by").get(pk=job_id)
-    if job.is_finished:
+    job, run = _claim(job_id, "导入")
+    if not run:
         return job.result
-    if job.created_by is None:
-        job_finish(job_id, ok=False, result={}, message="提交人账号已不存在，导入未执行")
-        return {}
-    job_start(job_id)
     with job.input_file.open("rb") as fh, origin("import"):
         report = workbook_import(
             source=fh,
@@ -47,13 +56,9 @@ def export_job_run(job_id: int) -> dict:
 
     from .xlsx.exporter import ExportRefused, export_write
 
-    job = Job.objects.select_related("created_by").get(pk=job_id)
-    if job.is_finished:
+    job, run = _claim(job_id, "导出")
+    if not run:
         return job.result
-    if job.created_by is None:
-        job_finish(job_id, ok=False, result={}, message="提交人账号已不存在，导出未执行")
-        return {}
-    job_start(job_id)
     params = job.params
     kind, year = params["kind"], params.get("year")
     job_progress(job_id, 10, "正在写入 Excel")

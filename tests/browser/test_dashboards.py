@@ -31,6 +31,15 @@ def dashboard_world(default_meeting_standards, county):
     return county
 
 
+def _drill(page, key: str, lands: str) -> int:
+    """Click figure `key`; wait for the list it opens (its URL matching `lands`); the figure's count."""
+    figure = page.locator(f"[data-figure={key}]")
+    expected = int(figure.get_attribute("data-count"))
+    figure.click()
+    page.wait_for_url(re.compile(lands))
+    return expected
+
+
 def _finish(page, errors, foreign, name: str) -> None:
     no_sideways_scroll(page)
     shot(page, name)
@@ -51,10 +60,7 @@ def test_leader_dashboard(browser, live_server, dashboard_world, size):
     _finish(page, errors, foreign, f"dashboard-leader-{size}")
 
     # drill down: 在册党员 → the roster, whose count says the same
-    figure = page.locator("[data-figure=members]")
-    expected = int(figure.get_attribute("data-count"))
-    figure.click()
-    page.wait_for_url(re.compile(r"/members/"))
+    expected = _drill(page, "members", r"/members/")
     page.wait_for_function(
         "document.querySelector('#member-total') && /\\d/.test(document.querySelector('#member-total').textContent)"
     )
@@ -62,10 +68,7 @@ def test_leader_dashboard(browser, live_server, dashboard_world, size):
 
     # and 达标支部 of the quarter → its branch list, row for row
     page.goto(f"{live_server.url}/dashboards/leader/?year={YEAR}")
-    figure = page.locator("[data-figure=compliant]")
-    expected = int(figure.get_attribute("data-count"))
-    figure.click()
-    page.wait_for_url(re.compile(r"/meetings/quarter/"))
+    expected = _drill(page, "compliant", r"/meetings/quarter/")
     assert page.locator(".quarter-table tbody tr td:nth-child(3)").count() == expected == 1
     _finish(page, errors, foreign, f"dashboard-leader-drill-{size}")
 
@@ -87,10 +90,7 @@ def test_department_desk(browser, live_server, dashboard_world, size):
     page.wait_for_selector("[data-figure=funds_late]")
     _finish(page, errors, foreign, f"dashboard-desk-{size}")
 
-    figure = page.locator("[data-figure=findings_open]")
-    expected = int(figure.get_attribute("data-count"))
-    figure.click()
-    page.wait_for_url(re.compile(r"/supervision/findings/"))
+    expected = _drill(page, "findings_open", r"/supervision/findings/")
     assert page.locator("text=/共 \\d+ 条/").first.inner_text().split()[1] == str(expected)
     assert expected == 2
     context.close()
