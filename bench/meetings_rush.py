@@ -16,27 +16,21 @@ it shows where this machine saturates, and is reported beside the realistic run,
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime as dt
 import json
-import os
-import socket
-import subprocess
 import sys
 import tempfile
 import time
 from contextlib import ExitStack
 from pathlib import Path
 
-from bench._setup import BASE_DIR, Figure, bench_database, print_table, throwaway_postgres
+from bench._load import RAMP_SECONDS, print_endpoints, run_locust
+from bench._setup import Figure, bench_database, print_table, throwaway_postgres
 
 BENCHMARK = "三会一课 month-end rush (locust)"
 P95_LIMIT_MS = 300
 PASSWORD = "Rush-bench-2026!"
 MEMBERS_PER_BRANCH = 30
-# The users log in over this many seconds; the figures are of the `--seconds` after (locust --reset-stats), when all
-# of them are at work: the login burst is not the month-end rush.
-RAMP_SECONDS = 20
 
 
 def _build(branches: int) -> list[dict]:
@@ -75,31 +69,10 @@ def _build(branches: int) -> list[dict]:
     return credentials
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_for(port: int, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.2)
-    raise SystemExit(f"gunicorn did not listen on port {port}")
-
-
 def _pacing(args) -> dict:
     if args.stress:
         return {"RUSH_FILL_SECONDS": "0,0", "RUSH_PAUSE_SECONDS": "1,3"}
     return {"RUSH_FILL_SECONDS": "15,45", "RUSH_PAUSE_SECONDS": "3,10"}
-
-
-def _stats(prefix: str) -> list[dict]:
-    with open(f"{prefix}_stats.csv", encoding="utf-8") as fh:
-        return list(csv.DictReader(fh))
 
 
 def run(args, db) -> list[Figure]:
@@ -113,44 +86,14 @@ def run(args, db) -> list[Figure]:
     tmp = Path(tempfile.mkdtemp(prefix="rush-"))
     creds = tmp / "credentials.json"
     creds.write_text(json.dumps(credentials), encoding="utf-8")
-    port = _free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": db.url,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "MEDIA_ROOT": str(tmp / "media"),
-    }
-    with ExitStack() as stack:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "config.wsgi:application", "-b", f"127.0.0.1:{port}",
-             "-w", str(args.workers), "-k", "gthread", "--threads", "8", "--keep-alive", "30",
-             "--log-level", "warning"],
-            cwd=BASE_DIR, env=env,
-        )  # fmt: skip
-        stack.callback(server.wait, 30)
-        stack.callback(server.terminate)
-        _wait_for(port)
-        before = Meeting.objects.count()
-        prefix = str(tmp / "locust")
-        t = time.perf_counter()
-        subprocess.run(
-            [sys.executable, "-m", "locust", "-f", str(BASE_DIR / "bench" / "_locust_secretaries.py"), "--headless",
-             "-u", str(args.users), "-r", str(max(1, args.users // RAMP_SECONDS)),
-             "-t", f"{args.seconds + RAMP_SECONDS}s", "--reset-stats",
-             "--host", f"http://127.0.0.1:{port}", "--csv", prefix, "--only-summary", "--stop-timeout", "10",
-             "--loglevel", "WARNING"],
-            cwd=BASE_DIR, env={**env, "RUSH_CREDENTIALS": str(creds), **_pacing(args)}, check=False,
-        )  # fmt: skip
-        elapsed = time.perf_counter() - t
-    rows = _stats(prefix)
+    before = Meeting.objects.count()
+    rows, elapsed = run_locust(
+        db_url=db.url, locustfile="_locust_secretaries.py", users=args.users, seconds=args.seconds,
+        workers=args.workers, tmp=tmp, env_extra={"RUSH_CREDENTIALS": str(creds), **_pacing(args)},
+    )  # fmt: skip
     saved = Meeting.objects.count() - before
-    print(f"\n{'endpoint':32} {'requests':>9} {'errors':>7} {'p50':>6} {'p95':>6} {'p99':>6}  (ms)")
+    print_endpoints(rows)
     figures = []
-    for row in rows:
-        name = row["Name"] if row["Type"] else "all requests"
-        print(
-            f"{name:32} {row['Request Count']:>9} {row['Failure Count']:>7} {row['50%']:>6} {row['95%']:>6} {row['99%']:>6}"
-        )
     total = next(r for r in rows if r["Name"] == "Aggregated")
     post = next((r for r in rows if r["Name"] == "POST /meetings/new/"), None)
     print(
