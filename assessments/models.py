@@ -357,12 +357,22 @@ class Penalty(models.Model):
 
     scope_path_field = "organization__path"
 
+    # No single-column indexes on county and person: penalty_county_year and penalty_unique_person_year_rule lead
+    # with them, and a province's year inserts ~14,000 penalties at once (assessments.penalties).
     county = models.ForeignKey(
-        "organizations.Organization", verbose_name="县", on_delete=models.PROTECT, related_name="assessment_penalties"
+        "organizations.Organization",
+        verbose_name="县",
+        on_delete=models.PROTECT,
+        related_name="assessment_penalties",
+        db_index=False,
     )
     year = models.PositiveSmallIntegerField("考核年度")
     person = models.ForeignKey(
-        "members.Person", verbose_name="责任书记", on_delete=models.PROTECT, related_name="assessment_penalties"
+        "members.Person",
+        verbose_name="责任书记",
+        on_delete=models.PROTECT,
+        related_name="assessment_penalties",
+        db_index=False,
     )
     rule = models.PositiveSmallIntegerField("规则", choices=Rule.choices)
     organization = models.ForeignKey(

@@ -16,13 +16,13 @@ organizations of the county move between them on one day — a few leave a vacan
 a hundred shares its neighbour's secretary. The years before the last are then computed with year_compute, in order.
 
 (1) year_compute(year=2025) for every county — the real code path (sync_results, refresh_totals, rank_scheme per
-    scheme in its transaction, sync_penalties per county) — from a cleared state: every derived column of the year
-    NULL (rank … secretary, capped/bottom false), schemes 待计算, the year's penalties gone, then VACUUM ANALYZE; the
-    totals in place, as the scoring services keep them (each score or imported total refreshes its row's total at
-    once). Median of --runs ≤ 5 s; and ≤ 1.5 × the bare `UPDATE … SET rank = r.rnk FROM (SELECT id, RANK() OVER
-    (PARTITION BY scheme_id ORDER BY total DESC) rnk FROM assessments_result WHERE year = 2025 AND total IS NOT NULL)
-    r WHERE …` from the same state, median of --runs, the two interleaved. Their ranks are checked to agree row by
-    row. Then the run that changes nothing (idempotent: checked to change nothing).
+    scheme in its transaction, sync_year_penalties for every county at once) — from a cleared state: every derived
+    column of the year NULL (rank … secretary, capped/bottom false), schemes 待计算, the year's penalties gone, then
+    VACUUM ANALYZE; the totals in place, as the scoring services keep them (each score or imported total refreshes
+    its row's total at once). Median of --runs ≤ 5 s; and ≤ 1.5 × the bare `UPDATE … SET rank = r.rnk FROM (SELECT
+    id, RANK() OVER (PARTITION BY scheme_id ORDER BY total DESC) rnk FROM assessments_result WHERE year = 2025 AND
+    total IS NOT NULL) r WHERE …` from the same state, median of --runs, the two interleaved. Their ranks are checked
+    to agree row by row. Then the run that changes nothing (idempotent: checked to change nothing).
 (2) The three rules over the years: sync_year_penalties for every county, each year in its transaction (as
     year_compute runs it), from no penalties at all, median of --runs ≤ 3 s; and once more with nothing to change.
 (3) A county's ranking page (assessments:ranking, ?year=&scheme=) as that county's administrator through
@@ -402,8 +402,7 @@ STEPS = (
     ("assessments.services.workflow", "rank_scheme", "rank_scheme"),
     ("assessments.services.workflow", "audit_log", "audit_log"),
     ("assessments.services.workflow", "sync_year_penalties", "sync_penalties"),
-    ("assessments.penalties", "derive_year", "  derive"),
-    ("assessments.penalties", "candidates", "    candidates"),
+    ("assessments.penalties", "fill_changes", "  changes"),
 )
 
 

@@ -21,11 +21,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
 
 from assessments.choices import Rule
 from assessments.models import Penalty, Result
-from assessments.penalties import sync_penalties
+from assessments.penalties import NO_CHANGE, sync_penalties, sync_year_penalties
 from assessments.services.schemes import rule_settings_update
+from members.models import Person
 from tests.assessments.conftest import secretary
 
 pytestmark = pytest.mark.django_db
@@ -154,10 +156,10 @@ def test_recomputation_is_idempotent_and_follows_changes(cases, people, county):
     assert caught(2024) == {"3号": [2], "4号": [2], "八号": [1, 2, 3], "流动": [2, 3]}
 
 
-def test_each_county_applies_its_own_parameters_and_two_counties_penalize_a_person_once(cases, people, county):
-    """八号 also leads the last of eight organizations of a second county whose rule 3 looks at two years. For
-    2023 (computing every county at once): rule 3 is caught under that county's parameters (bottom 2022 and 2023)
-    but not under the first county's three; rule 1 (差 in both counties) is one penalty, the first county's."""
+@pytest.fixture
+def two_counties(cases, people, county):
+    """八号 also leads the last of eight organizations of a second county (D) whose rule 3 looks at two years; 2022
+    and 2023 computed for every county at once. Returns (orgs, people, the second county)."""
     from decimal import Decimal
 
     from assessments.services.schemes import scheme_create
@@ -179,6 +181,14 @@ def test_each_county_applies_its_own_parameters_and_two_counties_penalize_a_pers
             imported_total_set(actor=None, result=result, total=Decimal(total))
         cases.year(year, dict(zip(orgs, TOTALS[year])), compute=False)
         year_compute(year=year)
+    return orgs, p, other
+
+
+def test_each_county_applies_its_own_parameters_and_two_counties_penalize_a_person_once(two_counties):
+    """For 2023 (computing every county at once): 八号's rule 3 is caught under the second county's parameters
+    (bottom 2022 and 2023) but not under the first county's three; rule 1 (差 in both counties) is one penalty, the
+    first county's."""
+    orgs, p, other = two_counties
     rows = {(x.rule, x.county.code, x.years) for x in Penalty.objects.filter(year=2023, person=p["八号"])}
     assert rows == {(Rule.FAILED, "C", 1), (Rule.BOTTOM, "D", 2)}
     evidence = Penalty.objects.get(year=2023, person=p["八号"], rule=Rule.BOTTOM).evidence
@@ -186,3 +196,99 @@ def test_each_county_applies_its_own_parameters_and_two_counties_penalize_a_pers
     assert [(e["year"], e["code"], e["rank"]) for e in evidence] == [
         (2023, "D08", 8), (2023, "N08", 8), (2022, "D08", 8), (2022, "N08", 8),
     ]  # fmt: skip
+
+
+def test_a_penalty_moved_between_the_counties_is_updated_and_counted_where_it_was(two_counties, county):
+    """八号's 2023 rule 1 stored under the second county, where the first one's is wanted: one update, counted under
+    the county it was stored under; a second run changes nothing."""
+    orgs, p, other = two_counties
+    Penalty.objects.filter(year=2023, person=p["八号"], rule=Rule.FAILED).update(county=other)
+    counts = sync_year_penalties(year=2023, county_ids=[county.root.pk, other.pk])
+    assert counts == {county.root.pk: NO_CHANGE, other.pk: {"created": 0, "updated": 1, "deleted": 0}}
+    assert Penalty.objects.get(year=2023, person=p["八号"], rule=Rule.FAILED).county == county.root
+    assert sync_year_penalties(year=2023, county_ids=[county.root.pk, other.pk]) == {
+        county.root.pk: NO_CHANGE, other.pk: NO_CHANGE,
+    }  # fmt: skip
+
+
+def test_a_penalty_stored_under_a_county_not_computed_is_kept_and_not_duplicated(two_counties, county):
+    """Computing the first county alone: 八号's 2023 rule 1 stored under the second county stays there (no second
+    row, no count), and the second county's rule 3, which the first county's parameters do not give, is not
+    deleted."""
+    orgs, p, other = two_counties
+    Penalty.objects.filter(year=2023, person=p["八号"], rule=Rule.FAILED).update(county=other)
+    assert sync_penalties(county_id=county.root.pk, year=2023) == NO_CHANGE
+    rows = {(x.rule, x.county.code) for x in Penalty.objects.filter(year=2023, person=p["八号"])}
+    assert rows == {(Rule.FAILED, "D"), (Rule.BOTTOM, "D")}
+
+
+def test_changed_and_obsolete_penalties_are_rewritten_and_removed(cases, people, county):
+    """A tampered penalty is rewritten, a missing one created, one the rules do not give deleted: each counted."""
+    orgs, p = people
+    run_years(cases, orgs)
+    wanted = Penalty.objects.get(year=2024, person=p["八号"], rule=Rule.NOT_MOVED_UP)
+    Penalty.objects.filter(pk=wanted.pk).update(evidence=[], organization=orgs[0], years=5)
+    Penalty.objects.filter(year=2024, person=p["七号"], rule=Rule.FAILED).delete()
+    third = Person.objects.get(name="3号")
+    Penalty.objects.create(county=county.root, year=2024, person=third, rule=Rule.BOTTOM, organization=orgs[2])
+    counts = sync_penalties(county_id=county.root.pk, year=2024)
+    assert counts == {"created": 1, "updated": 1, "deleted": 1}
+    assert caught(2024) == {"3号": [2], "4号": [2], "七号": [1, 3], "八号": [1, 2, 3], "流动": [2, 3]}
+    rewritten = Penalty.objects.get(pk=wanted.pk)
+    assert (rewritten.evidence, rewritten.organization_id, rewritten.years) == (
+        wanted.evidence, wanted.organization_id, wanted.years,
+    )  # fmt: skip
+    assert sync_penalties(county_id=county.root.pk, year=2024) == NO_CHANGE
+
+
+def expected_entry(r: Result) -> dict:
+    """An evidence entry as the pages, exports and API read it (what the Python code wrote before the SQL did)."""
+    return {
+        "result": r.pk, "year": r.year, "organization": r.organization_id, "code": r.organization.code,
+        "name": r.organization.name, "group": r.scheme.group, "rank": r.rank, "group_size": r.group_size,
+        "grade": r.grade, "total": str(r.total), "moved_up": r.moved_up, "bottom": r.bottom,
+        "prev_rank": r.prev_rank, "prev_grade": r.prev_grade,
+    }  # fmt: skip
+
+
+def typed(entry: dict) -> list:
+    """(key, type, value) in the stored order on SQLite (text as written); jsonb keeps keys in an order of its own."""
+    items = entry.items() if connection.vendor == "sqlite" else sorted(entry.items())
+    return [(key, type(value), value) for key, value in items]
+
+
+def test_evidence_entries_are_the_results_with_their_keys_and_types(cases, people):
+    """Every rule's evidence, on each database, is what the Python code wrote before: each entry's keys (in that order
+    on SQLite), value types (the total as text, booleans and nulls as such) and values."""
+    orgs, p = people
+    cases.year(2022, dict(zip(orgs, TOTALS[2022])))
+    cases.year(2023, dict(zip(orgs, [*TOTALS[2023][:5], 70.5, 65.25, 50])))  # N06, N07 with decimals
+    cases.year(2024, dict(zip(orgs, TOTALS[2024])))
+    results = {r.pk: r for r in Result.objects.select_related("organization", "scheme")}
+    penalties = list(Penalty.objects.all())
+    assert {x.rule for x in penalties} == set(Rule)
+    for penalty in penalties:
+        assert penalty.evidence
+        assert [typed(e) for e in penalty.evidence] == [
+            typed(expected_entry(results[e["result"]])) for e in penalty.evidence
+        ]
+    moved = Penalty.objects.get(person=p["流动"], year=2024, rule=Rule.BOTTOM)
+    assert [e["total"] for e in moved.evidence] == ["72.00", "60.00", "70.00"]
+    seventh = Penalty.objects.get(person=p["七号"], year=2024, rule=Rule.BOTTOM)
+    assert [(e["total"], e["moved_up"]) for e in seventh.evidence] == [
+        ("58.00", False),
+        ("65.25", True),
+        ("65.00", None),
+    ]
+
+
+@pytest.mark.parametrize("hundredths", [0, 5, 50, 99, 100, 7250, 10000, 123456, -5, -12345, None])
+def test_a_total_is_written_as_decimal_text(hundredths):
+    from decimal import Decimal
+
+    from assessments.penalties import TOTAL_TEXT
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {TOTAL_TEXT} FROM (SELECT CAST(%s AS BIGINT) AS total) f", [hundredths])
+        (text,) = cursor.fetchone()
+    assert text == (None if hundredths is None else str(Decimal(hundredths).scaleb(-2)))
