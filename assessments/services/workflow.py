@@ -3,8 +3,9 @@
 Computing a year (`year_compute`, run by the Celery job `assessment_compute_run`) takes every scheme of the year (of
 one county, or of all), refuses the whole request while any of them is published, and then, one transaction per
 scheme: brings in the group's new organizations, refreshes the computed indicators, the totals and the results
-(assessments.compute), and marks the scheme computed. Then, in one transaction, the penalties of the three rules
-for all the year's counties (assessments.penalties). Every step writes only what differs, so a second run changes nothing.
+(assessments.compute), and marks the scheme computed. Then next year's computed schemes of the groups whose results
+changed go back to 待计算 (one statement), and, in one transaction, the penalties of the three rules for all the
+year's counties (assessments.penalties). Every step writes only what differs, so a second run changes nothing.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from core.audit import audit_log
+from core.bulk import chunked
 from core.models import Job
 from organizations.models import Organization
 
@@ -126,12 +128,16 @@ def scheme_compute(
                 note=f"计算{scheme}：新增考核对象 {added} 个，系统计算得分变化 {computed} 项，总分变化 {totals} 个，"
                 f"排名等次变化 {results} 个",
             )
-        if results:
-            # Next year's moved-up compares with this year's ranks and grades: a computed next year is stale.
-            Scheme.objects.filter(
-                county=scheme.county, year=scheme.year + 1, group=scheme.group, status=SchemeStatus.COMPUTED
-            ).update(status=SchemeStatus.DRAFT)
     return counts
+
+
+def _next_year_stale(year: int, changed: list[Scheme]) -> int:
+    """Next year's moved-up compares with this year's ranks and grades: the computed schemes of next year whose group
+    changed here are sent back to 待计算, in one statement once this year's groups are committed."""
+    q = Q(pk__in=[])
+    for scheme in changed:
+        q |= Q(county_id=scheme.county_id, group=scheme.group)
+    return Scheme.objects.filter(q, year=year + 1, status=SchemeStatus.COMPUTED).update(status=SchemeStatus.DRAFT)
 
 
 def _groups_with_new_members(year: int, schemes: list[Scheme]) -> set[int]:
@@ -172,7 +178,7 @@ def year_compute(*, year: int, county: Organization | None = None, progress: Pro
         for s in Scheme.objects.filter(year=year - 1, county_id__in=list(counties)).only("id", "county_id", "group")
     }
     joining = _groups_with_new_members(year, schemes)
-
+    changed = []
     for done, scheme in enumerate(schemes):
         progress(int(100 * done / steps), f"正在计算{scheme}")
         counts = scheme_compute(
@@ -182,6 +188,10 @@ def year_compute(*, year: int, county: Organization | None = None, progress: Pro
             new_members=scheme.pk in joining,
         )
         result["schemes"][str(scheme)] = counts
+        if counts["results"]:
+            changed.append(scheme)
+    for chunk in chunked(changed, 200):  # SQLite parses an OR chain as a tree 1,000 deep at most
+        _next_year_stale(year, chunk)
     # The three rules for every county of the year at once (one query decides the streaks of all), in one
     # transaction, with one audit row per county whose penalties changed.
     progress(int(100 * len(schemes) / steps), f"正在计算{year}年度“三个一律”")
