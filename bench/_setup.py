@@ -183,19 +183,39 @@ def _number(value: float | None, unit: str) -> str:
     return f"{text} {unit}".strip()
 
 
-def print_table(title: str, figures: list[Figure]) -> None:
-    rows = [["figure", "measured", "limit", "ratio", "met?"]]
-    for f in figures:
-        limit = "-" if f.limit is None else ("≥ " if f.higher_is_better else "≤ ") + _number(f.limit, f.unit)
-        ratio = "-" if f.ratio is None else f"{f.ratio:.2f}"
-        rows.append([f.name, _number(f.measured, f.unit), limit, ratio, f.met])
+def figure_cells(f: Figure) -> list[str]:
+    """measured, limit, ratio, met? as the tables print them."""
+    limit = "-" if f.limit is None else ("≥ " if f.higher_is_better else "≤ ") + _number(f.limit, f.unit)
+    ratio = "-" if f.ratio is None else f"{f.ratio:.2f}"
+    return [_number(f.measured, f.unit), limit, ratio, f.met]
+
+
+def print_rows(rows: list[list[str]]) -> None:
+    """A header row and its rows, columns padded, the header underlined."""
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    print()
-    print(title)
     for n, row in enumerate(rows):
         print(" | ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
         if n == 0:
             print("-+-".join("-" * w for w in widths))
+
+
+def _record(title: str, figures: list[Figure]) -> None:
+    """Append the table to the JSON-lines file BENCH_FIGURES names (bench/run.py's summary reads it)."""
+    import json
+    from dataclasses import asdict
+
+    path = os.environ.get("BENCH_FIGURES")
+    if not path:
+        return
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write(json.dumps({"title": title, "figures": [asdict(f) for f in figures]}, ensure_ascii=False) + "\n")
+
+
+def print_table(title: str, figures: list[Figure]) -> None:
+    _record(title, figures)
+    print()
+    print(title)
+    print_rows([["figure", "measured", "limit", "ratio", "met?"], *([f.name, *figure_cells(f)] for f in figures)])
     print("ratio ≥ 1.00 means the limit is met (measured/limit for floors ≥, limit/measured for ceilings ≤)")
     for f in figures:
         if f.note:

@@ -104,6 +104,7 @@ def main(argv=None) -> int:
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes (8 threads each)")
     parser.add_argument("--database-url")
     parser.add_argument("--postgres", action="store_true", help="start a throwaway PostgreSQL (tests/services.py)")
+    parser.add_argument("--strict", action="store_true", help="exit 1 when a limit is not met")
     parser.add_argument("--quick", action="store_true", help="30 measured seconds, short pauses (a smoke run)")
     args = parser.parse_args(argv)
     if args.quick:
@@ -114,8 +115,9 @@ def main(argv=None) -> int:
         db = stack.enter_context(bench_database(args.database_url))
         print(f"database: {db.description}")
         figures = run(args, db)
+    missed = [f for f in figures if f.met == "NO"]
     print_table(BENCHMARK, figures)
-    return 0
+    return 1 if args.strict and missed else 0
 
 
 if __name__ == "__main__":

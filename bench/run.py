@@ -1,16 +1,21 @@
 """Run every benchmark in this folder, one process each (each sets Django up on its own throwaway database).
 
-    python -m bench.run [--database-url URL] [--postgres] [--strict] [name …]
+    python -m bench.run [--database-url URL] [--postgres] [--strict] [--markdown FILE] [name …]
 
-A benchmark is a module here with a `BENCHMARK` title and a `main(argv)`; helpers start with an underscore.
+A benchmark is a module here with a `BENCHMARK` title and a `main(argv)`; helpers start with an underscore. Each
+prints its own table as it goes; at the end one table gathers every figure of every benchmark (measured, limit,
+ratio, met?), also written as Markdown with --markdown (docs/performance.md keeps the latest).
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
+import json
+import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -41,21 +46,47 @@ def main(argv=None) -> int:
         "--postgres", action="store_true", help="after the default database, run again on a throwaway PostgreSQL"
     )
     parser.add_argument("--strict", action="store_true", help="fail when a benchmark misses a limit")
+    parser.add_argument("--markdown", help="also write the summary table to this Markdown file")
     args = parser.parse_args(argv)
     available = discover()
     unknown = [n for n in args.names if n not in available]
     if unknown:
         parser.error(f"unknown benchmark(s) {', '.join(unknown)}; available: {', '.join(available)}")
     names = args.names or available
+    collected = Path(tempfile.mkdtemp(prefix="bench-run-")) / "figures.jsonl"
+    os.environ["BENCH_FIGURES"] = str(collected)
     failed = _run_all(names, args.database_url, args.strict)
     if args.postgres:
         from bench._setup import throwaway_postgres
 
         with throwaway_postgres() as url:
             failed += [f"{name} (PostgreSQL)" for name in _run_all(names, url, args.strict)]
+    summary(collected, args.markdown)
     if failed:
         print("failed: " + ", ".join(failed))
     return 1 if failed else 0
+
+
+def summary(collected: Path, markdown: str | None) -> None:
+    """One table of every figure the benchmarks printed (each benchmark's title heads its rows)."""
+    from bench._setup import Figure, figure_cells, print_rows
+
+    tables = (
+        [json.loads(line) for line in collected.read_text(encoding="utf-8").splitlines()] if collected.exists() else []
+    )
+    rows = [["benchmark", "figure", "measured", "limit", "ratio", "met?"]]
+    for table in tables:
+        for f in table["figures"]:
+            rows.append([table["title"], f["name"], *figure_cells(Figure(**f))])
+    print("\n=== every figure ===")
+    print_rows(rows)
+    missed = [r for r in rows[1:] if r[-1] == "NO"]
+    print(f"{len(rows) - 1} figures, {len(missed)} limits not met")
+    if markdown:
+        lines = ["| " + " | ".join(rows[0]) + " |", "|" + "---|" * len(rows[0])]
+        lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows[1:]]
+        Path(markdown).write_text("\n".join(lines) + "\n", encoding="utf-8")
+        print(f"(written to {markdown})")
 
 
 def _run_all(names: list[str], database_url: str | None, strict: bool) -> list[str]:
