@@ -1,7 +1,10 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
+from core.middleware import client_ip
+
 from .choices import Role
+from .security import locked_until, lockout_message
 
 
 class LoginForm(AuthenticationForm):
@@ -16,6 +19,37 @@ class LoginForm(AuthenticationForm):
         self.fields["password"].label = "密码"
         for field in self.fields.values():
             field.widget.attrs["class"] = "form-control"
+
+    def clean(self):
+        # Said before the password is checked: a locked account learns nothing from its password being right.
+        until = locked_until(self.data.get("username"), client_ip(self.request)) if self.request else None
+        if until:
+            raise forms.ValidationError(lockout_message(until), code="locked")
+        return super().clean()
+
+
+class PasswordChangeForm(forms.Form):
+    old_password = forms.CharField(
+        label="原密码", widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+    new_password1 = forms.CharField(
+        label="新密码", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="至少 12 位，包含大写字母、小写字母、数字、符号中的至少 3 种，不能与账号过于相似。",
+    )  # fmt: skip
+    new_password2 = forms.CharField(
+        label="再次输入新密码", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs["class"] = "form-control"
+
+    def clean(self):
+        data = super().clean()
+        if data.get("new_password1") and data.get("new_password1") != data.get("new_password2"):
+            self.add_error("new_password2", "两次输入的新密码不一致。")
+        return data
 
 
 class AccountCreateForm(forms.Form):

@@ -34,6 +34,8 @@ class User(AbstractUser):
         on_delete=models.PROTECT,
         related_name="home_accounts",
     )
+    # Set when an administrator chose the password (a new account, a reset): it is theirs until its owner changes it.
+    must_change_password = models.BooleanField("须修改密码", default=False)
 
     objects = ScopedUserManager()
 
@@ -93,3 +95,20 @@ class RoleGrant(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.organization} · {self.get_role_display()}"
+
+
+class LoginFailure(models.Model):
+    """A failed login: an account and an address that failed FAILURE_LIMIT times within COOL_OFF are refused until
+    COOL_OFF has passed since the last failure (accounts/security.py)."""
+
+    username = models.CharField("账号", max_length=150)
+    ip = models.GenericIPAddressField("地址", null=True, blank=True)
+    at = models.DateTimeField("时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "登录失败记录"
+        verbose_name_plural = verbose_name
+        indexes = [models.Index(fields=["username", "ip", "at"], name="login_failure_lookup")]
+
+    def __str__(self):
+        return f"{self.username} {self.ip} {self.at:%Y-%m-%d %H:%M}"

@@ -47,7 +47,12 @@ def account_create(
         raise ValidationError({"role": "您无权授予该角色。"})
     if User.objects.filter(username=username).exists():
         raise ValidationError({"username": f"账号“{username}”已存在。"})
-    user = User(username=username, full_name=full_name, phone=phone, home_organization=organization)
+    # A person chose this password for someone else: its owner changes it at the first login (not so for the system's
+    # own accounts, the demo's, made with no actor).
+    user = User(
+        username=username, full_name=full_name, phone=phone, home_organization=organization,
+        must_change_password=actor is not None,
+    )  # fmt: skip
     _check_password(password, user)
     user.set_password(password)
     user.full_clean(exclude=["password"])
@@ -87,8 +92,26 @@ def account_set_password(*, actor, user: User, password: str) -> None:
         raise NotInScope()
     _check_password(password, user)
     user.set_password(password)
-    user.save(update_fields=["password"])
+    user.must_change_password = user.pk != getattr(actor, "pk", None)
+    user.save(update_fields=["password", "must_change_password"])
     audit_log(actor=actor, action="set_password", obj=user, org_path=user.home_path)
+
+
+@transaction.atomic
+def password_change(*, user: User, old_password: str, new_password: str) -> None:
+    """The account's owner changes their own password (the old one checked, the rules applied, not the same)."""
+    if not user.check_password(old_password):
+        raise ValidationError({"old_password": "原密码不正确。"})
+    if old_password == new_password:
+        raise ValidationError({"new_password1": "新密码不能与原密码相同。"})
+    try:
+        validate_password(new_password, user)
+    except ValidationError as exc:
+        raise ValidationError({"new_password1": exc.messages}) from None
+    user.set_password(new_password)
+    user.must_change_password = False
+    user.save(update_fields=["password", "must_change_password"])
+    audit_log(actor=user, action="change_password", obj=user, org_path=user.home_path)
 
 
 @transaction.atomic

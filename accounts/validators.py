@@ -37,3 +37,28 @@ class UserAttributeSimilarityValidator(password_validation.UserAttributeSimilari
             super().validate(password, user)
         except ValidationError:
             raise ValidationError("密码与账号信息过于相似。", code="password_too_similar") from None
+
+
+class CharacterClassesValidator:
+    """At least `classes` of the four kinds of character: capitals, small letters, digits, other signs."""
+
+    KINDS = (
+        ("大写字母", str.isupper),
+        ("小写字母", str.islower),
+        ("数字", str.isdigit),
+        ("符号", lambda c: not c.isalnum()),
+    )
+
+    def __init__(self, classes: int = 3):
+        self.classes = classes
+
+    def validate(self, password, user=None):
+        used = sum(any(test(c) for c in password) for _, test in self.KINDS)
+        if used < self.classes:
+            raise ValidationError(
+                f"密码须包含大写字母、小写字母、数字、符号中的至少 {self.classes} 种（现为 {used} 种）。",
+                code="password_too_simple",
+            )
+
+    def get_help_text(self):
+        return f"密码须包含大写字母、小写字母、数字、符号中的至少 {self.classes} 种。"

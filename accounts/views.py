@@ -1,6 +1,7 @@
 """Login and account management pages (admins manage accounts inside their subtree)."""
 
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,7 +18,7 @@ from organizations.selectors import organization_by_code_for
 
 from . import services
 from .filtersets import AccountFilterSet
-from .forms import AccountCreateForm, AccountEditForm, GrantForm, LoginForm
+from .forms import AccountCreateForm, AccountEditForm, GrantForm, LoginForm, PasswordChangeForm
 from .models import RoleGrant
 from .selectors import account_get_for, account_list
 
@@ -30,6 +31,31 @@ class LoginView(auth_views.LoginView):
 
 class LogoutView(auth_views.LogoutView):
     pass
+
+
+class PasswordChangeView(LoginRequiredMixin, View):
+    """修改密码: the owner's own; the one page an account whose password an administrator chose may open first."""
+
+    template_name = "accounts/password_change.html"
+
+    def get(self, request):
+        return render(request, self.template_name, {"form": PasswordChangeForm()})
+
+    def post(self, request):
+        form = PasswordChangeForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.password_change(
+                    user=request.user, old_password=data["old_password"], new_password=data["new_password1"]
+                )
+            except ValidationError as exc:
+                apply_service_errors(form, exc)
+            else:
+                update_session_auth_hash(request, request.user)  # the other sessions end, this one goes on
+                messages.success(request, "密码已修改。")
+                return redirect("dashboards:home")
+        return render(request, self.template_name, {"form": form})
 
 
 class AccountManagerMixin(LoginRequiredMixin):

@@ -83,7 +83,8 @@ def test_login_tree_detail_and_import(browser, live_server, demo_tree, tmp_path)
     assert "账号或密码不正确" in page.content()
 
     login(page, live_server, "browser_admin", PASSWORD)
-    assert "/orgs/" in page.url
+    assert "/dashboards/desk/" in page.url  # a county administrator lands on the work desk
+    page.goto(f"{live_server.url}/orgs/")
     page.wait_for_selector("text=测试县委")
     shot(page, "02-tree")
 

@@ -99,13 +99,19 @@ def test_existing_username(county, secretary):
 
 def test_weak_password(county):
     error = _refused("zhangsan", "--org", "C01", "--role", "leader", "--password", "short")
-    assert str(error) == "密码不符合要求：密码太短，至少需要 12 个字符。"
+    assert str(error) == (
+        "密码不符合要求：密码太短，至少需要 12 个字符。密码须包含大写字母、小写字母、数字、符号中的至少 3 种（现为 1 种）。"
+    )
     # twelve characters, but in Django's list of common passwords, and all digits: both rules are named
     error = _refused("zhangsan", "--org", "C01", "--role", "leader", "--password", "123456123456")
-    assert str(error) == "密码不符合要求：密码过于常见，请换一个。密码不能全是数字。"
+    assert str(error) == (
+        "密码不符合要求：密码过于常见，请换一个。密码不能全是数字。密码须包含大写字母、小写字母、数字、符号中的至少 3 种（现为 1 种）。"
+    )
     # the user name with a year after it (SequenceMatcher ratio 16/20 = 0.8 > 0.7)
     error = _refused("zhangsan", "--org", "C01", "--role", "leader", "--password", "zhangsan2026")
-    assert str(error) == "密码不符合要求：密码与账号信息过于相似。"
+    assert str(error) == (
+        "密码不符合要求：密码与账号信息过于相似。密码须包含大写字母、小写字母、数字、符号中的至少 3 种（现为 2 种）。"
+    )
     assert not User.objects.filter(username="zhangsan").exists()
 
 
