@@ -16,3 +16,23 @@ class RequestContextMiddleware:
         source = "api" if request.path.startswith("/api/") else "web"
         with origin(source, client_ip(request)):
             return self.get_response(request)
+
+
+class SecurityHeadersMiddleware:
+    """The Content-Security-Policy (settings.CONTENT_SECURITY_POLICY: scripts only from our own static files, no
+    inline script, nothing from another host) and the other headers Django's own settings do not send."""
+
+    def __init__(self, get_response):
+        from django.conf import settings
+
+        self.get_response = get_response
+        self.headers = {
+            "Content-Security-Policy": settings.CONTENT_SECURITY_POLICY,
+            "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
+        }
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        for name, value in self.headers.items():
+            response.headers.setdefault(name, value)
+        return response

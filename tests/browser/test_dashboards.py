@@ -61,9 +61,8 @@ def test_leader_dashboard(browser, live_server, dashboard_world, size):
 
     # drill down: 在册党员 → the roster, whose count says the same
     expected = _drill(page, "members", r"/members/")
-    page.wait_for_function(
-        "document.querySelector('#member-total') && /\\d/.test(document.querySelector('#member-total').textContent)"
-    )
+    # counted by htmx after the page loads (a locator's wait: a string predicate is eval, which the CSP refuses)
+    page.locator("#member-total").filter(has_text=re.compile(r"\d")).wait_for()
     assert int(re.sub(r"\D", "", page.locator("#member-total").inner_text())) == expected == 5
 
     # and 达标支部 of the quarter → its branch list, row for row

@@ -15,6 +15,7 @@ from decimal import Decimal
 import pytest
 from dateutil.relativedelta import relativedelta
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from accounts.services import account_create
 from core.idnumber import make_id_number
@@ -175,7 +176,8 @@ def member_world(db):
 def _wait_shown(page, selector: str) -> None:
     """A Bootstrap tab pane has faded in completely (the screenshot would catch it half transparent otherwise)."""
     page.wait_for_selector(f"{selector}.show.active")
-    page.wait_for_function(f"getComputedStyle(document.querySelector('{selector}')).opacity === '1'")
+    # expect(), not a string predicate: that is eval in the page, which the CSP refuses
+    expect(page.locator(selector)).to_have_css("opacity", "1")
 
 
 def test_member_pages_desktop(browser, live_server, member_world):

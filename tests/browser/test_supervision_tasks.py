@@ -9,6 +9,7 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from accounts.services import account_create
 from organizations.services import organization_create
@@ -109,7 +110,7 @@ def test_a_township_clerk_sends_and_reviews(browser, live_server, task_world):
         page.check("input[name=kinds][value=党支部]")
     with page.expect_response(lambda r: "/supervision/tasks/targets/" in r.url):
         page.check("input[name=domains][value=农村]")
-    page.wait_for_function("document.querySelector('[data-target-count]').textContent === '6'")
+    expect(page.locator("[data-target-count]")).to_have_text("6")  # not a string predicate: the CSP refuses eval
     page.uncheck(f"#target-{task_world['villages'][5].pk}")
     assert page.locator("[data-target-count]").inner_text() == "5"
     no_sideways_scroll(page)
