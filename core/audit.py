@@ -39,6 +39,7 @@ ACTION_LABELS = {
     "login": "登录",
     "logout": "退出登录",
     "login_failed": "登录失败",
+    "archive": "归档",
     "import_submit": "提交导入",
     "export": "导出",
     "export_unmasked": "导出（未脱敏）",
@@ -104,6 +105,7 @@ OBJECT_TYPES = {
     "accounts.user": "账号",
     "core.job": "后台任务",
     "core.export": "导出",
+    "core.auditevent": "审计记录",
 }
 
 

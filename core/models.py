@@ -8,8 +8,21 @@ from .fields import PathField
 from .scope import RestrictedQuerySet
 
 
+class AuditImmutable(PermissionError):
+    """Audit rows are written once: the application never changes or deletes them (only core.archive moves old ones
+    out, under its own database role in production: docs/security.md)."""
+
+
+class AuditEventQuerySet(RestrictedQuerySet):
+    def update(self, **kwargs):
+        raise AuditImmutable("审计记录不能修改。")
+
+    def delete(self):
+        raise AuditImmutable("审计记录不能删除。")
+
+
 class AuditEvent(models.Model):
-    """One write: who, when, from where, to which object, what action, values before and after."""
+    """One write: who, when, from where, to which object, what action, values before and after. Insert-only."""
 
     scope_path_field = "org_path"
 
@@ -29,7 +42,7 @@ class AuditEvent(models.Model):
     after = models.JSONField("变更后", null=True, blank=True)
     note = models.TextField("说明", blank=True)
 
-    objects = RestrictedQuerySet.as_manager()
+    objects = AuditEventQuerySet.as_manager()
 
     class Meta:
         verbose_name = "审计记录"
@@ -45,6 +58,14 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{timezone.localtime(self.at):%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.object_repr}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise AuditImmutable("审计记录不能修改。")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AuditImmutable("审计记录不能删除。")
 
 
 class Job(models.Model):

@@ -125,6 +125,9 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+# Audit events are kept this many days in the table (at least 180: core/archive.py), then archived to files.
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
+AUDIT_ARCHIVE_DIR = env.str("AUDIT_ARCHIVE_DIR", default="")
 
 # Import limits: a county's largest sheet is a few tens of thousands of rows; a province's org tree 140k.
 XLSX_MAX_BYTES = env.int("XLSX_MAX_BYTES", default=20 * 1024 * 1024)
@@ -201,6 +204,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(minute=0, hour=3, day_of_month=1),
     },
     # 形式主义检查: the nightly data-quality checks, whose new faults go on the findings list.
+    # 审计归档: events older than AUDIT_RETENTION_DAYS into a file (core/archive.py), on the 2nd of each month.
+    "core-audit-archive": {
+        "task": "core.tasks.audit_archive_run",
+        "schedule": crontab(minute=0, hour=4, day_of_month=2),
+    },
     "supervision-formalism-checks": {
         "task": "supervision.tasks.formalism_checks_run",
         "schedule": crontab(minute=30, hour=1),

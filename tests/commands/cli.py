@@ -13,6 +13,7 @@ APPS = {
     "seed_demo": "core",
     "demo_logins": "core",
     "create_account": "accounts",
+    "audit_archive": "core",
 }
 
 

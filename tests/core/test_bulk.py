@@ -303,7 +303,8 @@ def test_reserved_ids_follow_the_highest_ever_used_and_take_the_rows():
     first = AuditEvent.objects.create(action="create", object_type="core.job", object_id="1", object_repr="a")
     last = AuditEvent.objects.create(action="create", object_type="core.job", object_id="2", object_repr="b")
     highest = last.pk
-    last.delete()  # the highest id is gone: it must not be handed out again
+    # the highest id is gone (archived: core/archive.py deletes with SQL of its own): it must not be handed out again
+    AuditEvent.objects.filter(pk=last.pk)._raw_delete(AuditEvent.objects.db)
     ids = core.bulk.reserve_ids(AuditEvent, 3)
     assert len(ids) == 3 and ids == sorted(ids) and len(set(ids)) == 3
     assert min(ids) > highest > first.pk
