@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
 VENDOR := static/vendor
 
-.PHONY: run test setup assets migrate seed lint check test-fast bench clean
+.PHONY: run test setup assets migrate seed lint check test-fast bench backup restore clean
 
 run: setup assets migrate seed
 	@echo ""
@@ -64,6 +64,16 @@ $(BENCH_STAMP): requirements-bench.txt $(STAMP)
 
 bench: setup $(BENCH_STAMP)
 	$(PY) -m bench.run $(BENCH_ARGS)
+
+# make backup [BACKUP_DIR=…]: the database (pg_dump custom format / SQLite's backup) and MEDIA_ROOT, with a manifest.
+# make restore BACKUP=backups/backup-…: restored into DATABASE_URL and checked table by table against the manifest.
+BACKUP_DIR ?= backups
+backup: setup
+	$(PY) manage.py backup --output $(BACKUP_DIR)
+
+restore: setup
+	@test -n "$(BACKUP)" || (echo "用法：make restore BACKUP=backups/backup-YYYYmmdd-HHMMSS" && exit 2)
+	$(PY) manage.py restore $(BACKUP)
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) staticfiles db.sqlite3 artifacts
