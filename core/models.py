@@ -125,6 +125,14 @@ class Job(models.Model):
         kind = (self.params or {}).get("kind", "")
         return EXPORT_LABELS.get(kind, kind)
 
+    # params key of a job whose task could not be sent: what to send again (core/queue.py)
+    QUEUE_UNAVAILABLE = "queue_unavailable"
+
+    @property
+    def queue_unavailable(self) -> bool:
+        """Its task could not be sent (core/queue.py): the page offers 重新提交."""
+        return self.status == self.Status.PENDING and bool((self.params or {}).get(self.QUEUE_UNAVAILABLE))
+
     @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from .audit import audit_log
 from .models import Job
+from .queue import job_enqueue
 from .scope import Action, scope_paths
 
 IMPORT_KIND = "import"
@@ -29,7 +30,7 @@ def import_job_submit(*, actor, filename: str, content: bytes, dry_run: bool = F
     )
     job.input_file.save(f"import-{job.pk}.xlsx", ContentFile(content), save=True)
     audit_log(actor=actor, action="import_submit", obj=job, org_path=job.org_path, after={"filename": filename})
-    transaction.on_commit(lambda: import_job_run.delay(job.pk))
+    job_enqueue(job, import_job_run, job.pk)
     return job
 
 
@@ -80,5 +81,5 @@ def export_job_submit(*, actor, kind: str, year: int | None = None, unmasked: bo
         message="排队中",
     )
     audit_log(actor=actor, action="create", obj=job, org_path=job.org_path, after=job.params)
-    transaction.on_commit(lambda: export_job_run.delay(job.pk))
+    job_enqueue(job, export_job_run, job.pk)
     return job

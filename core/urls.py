@@ -9,6 +9,7 @@ urlpatterns = [
     path("jobs/", views.JobListView.as_view(), name="jobs"),
     path("jobs/<int:pk>/", views.JobView.as_view(), name="job"),
     path("jobs/<int:pk>/row/", views.JobRowView.as_view(), name="job_row"),
+    path("jobs/<int:pk>/resend/", views.JobResendView.as_view(), name="job_resend"),
     path("jobs/<int:pk>/download/", views.JobDownloadView.as_view(), name="job_download"),
     path("jobs/<int:pk>/problems.xlsx", views.JobProblemsView.as_view(), name="job_problems"),
     path("audit/", views.AuditListView.as_view(), name="audit"),

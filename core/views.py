@@ -14,10 +14,11 @@ from django.templatetags.static import static
 from django.views import View
 from django.views.generic import ListView
 
-from .audit import ACTION_LABELS, OBJECT_TYPES, SOURCE_LABELS, audit_describe
+from .audit import ACTION_LABELS, OBJECT_TYPES, SOURCE_LABELS, audit_describe, audit_log
 from .bulk import chunked
 from .filtersets import AuditEventFilterSet
 from .forms import ExportJobForm, ImportUploadForm
+from .queue import UNAVAILABLE, job_resend
 from .scope import Action, scope_paths
 from .selectors import audit_event_list, job_get_for, job_list
 from .services import IMPORT_KIND, export_job_submit, import_job_submit
@@ -215,6 +216,21 @@ class JobListView(ScopedListView):
                 return redirect("core:jobs")
         self.object_list = self.get_queryset()
         return self.render_to_response(self.get_context_data(export_form=form))
+
+
+class JobResendView(LoginRequiredMixin, View):
+    """重新提交: a job whose task could not reach the queue, sent again by whoever may see it."""
+
+    def post(self, request, pk):
+        job = job_get_for(request.user, pk)
+        if not job.queue_unavailable:
+            messages.info(request, "该任务已在队列中或已完成，无需重新提交。")
+        elif job_resend(job):
+            audit_log(actor=request.user, action="update", obj=job, org_path=job.org_path, note="重新提交到任务队列")
+            messages.success(request, "已重新提交，任务将很快开始。")
+        else:
+            messages.error(request, UNAVAILABLE)
+        return redirect("core:job", pk=job.pk)
 
 
 class JobRowView(LoginRequiredMixin, View):

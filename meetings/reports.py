@@ -36,6 +36,7 @@ from core.bulk import Prepared, bulk_insert
 from core.exceptions import NotInScope
 from core.figures import percent
 from core.models import Job
+from core.queue import job_enqueue
 from core.scope import ALL, Action, in_scope, scope_paths, subtree_range_q
 from organizations.models import Organization
 
@@ -274,7 +275,7 @@ def monthly_report_submit(*, actor, month: dt.date) -> Job:
         params={"month": month_text(month)},
         message="排队中",
     )
-    transaction.on_commit(lambda: monthly_report_run.delay(month=month_text(month), job_id=job.pk))
+    job_enqueue(job, monthly_report_run, month=month_text(month), job_id=job.pk)
     return job
 
 

@@ -20,6 +20,7 @@ from django.utils import timezone
 from core.audit import audit_log
 from core.bulk import chunked
 from core.models import Job
+from core.queue import job_enqueue
 from organizations.models import Organization
 
 from ..choices import MAX_TOTAL, IndicatorMethod, SchemeStatus
@@ -246,7 +247,7 @@ def compute_submit(*, actor, year: int, county: Organization) -> Job:
         message="排队中",
     )
     audit_log(actor=actor, action="compute_submit", obj=job, org_path=county.path, after={"year": year})
-    transaction.on_commit(lambda: assessment_compute_run.delay(job.pk))
+    job_enqueue(job, assessment_compute_run, job.pk)
     return job
 
 

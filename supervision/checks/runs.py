@@ -13,6 +13,7 @@ from django.utils import timezone
 from accounts.selectors import may_configure_county
 from core.audit import audit_log
 from core.models import Job
+from core.queue import job_enqueue
 
 from ..choices import CheckKind
 
@@ -83,5 +84,5 @@ def checks_submit(*, actor) -> Job:
         message="排队中",
     )
     audit_log(actor=actor, action="create", obj=job, note="立即运行形式主义检查")
-    transaction.on_commit(lambda: formalism_checks_run.delay(job_id=job.pk))
+    job_enqueue(job, formalism_checks_run, job_id=job.pk)
     return job
