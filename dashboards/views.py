@@ -46,11 +46,11 @@ def home(request):
     return redirect("dashboards:desk")
 
 
-def org_choices(user) -> list[Organization]:
-    """The subtrees a dashboard can show: the user's scope roots and their children that have children."""
+def org_choices(user) -> tuple[list[Organization], list[Organization]]:
+    """(the user's scope roots, the subtrees a dashboard can show: those roots and their children with children)."""
     roots = list(org_selectors.scope_roots(actor=user).order_by("depth", "code"))
     children = Organization.objects.filter(parent__in=roots, numchild__gt=0).order_by("code") if len(roots) < 20 else []
-    return [*roots, *children]
+    return roots, [*roots, *children]
 
 
 class Selection:
@@ -59,7 +59,7 @@ class Selection:
     def __init__(self, request):
         today = timezone.localdate()
         self.today = today
-        self.choices = org_choices(request.user)
+        roots, self.choices = org_choices(request.user)
         self.years = list(range(today.year, today.year - YEARS_BACK, -1))
         try:
             self.year = int(request.GET.get("year", today.year))
@@ -76,7 +76,6 @@ class Selection:
             self.org = found[0]
         else:
             self.org = self.choices[0] if self.choices else None
-        roots = [o for o in self.choices if o.depth == self.choices[0].depth] if self.choices else []
         # A list opened without an organization shows the user's whole scope: the same rows when the chosen subtree
         # is that scope (one root), and a cleaner link.
         self.whole_scope = len(roots) == 1 and self.org is not None and self.org.pk == roots[0].pk
