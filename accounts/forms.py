@@ -59,7 +59,9 @@ class AccountCreateForm(forms.Form):
     org_code = forms.CharField(label="授权组织代码", max_length=32, help_text="角色在该组织及其全部下级组织内有效。")
     role = forms.ChoiceField(label="角色", choices=Role.choices)
     password = forms.CharField(
-        label="初始密码", widget=forms.PasswordInput, help_text="至少 12 位，不能全是数字，不能与账号过于相似。"
+        label="初始密码",
+        widget=forms.PasswordInput,
+        help_text="至少 12 位，包含大写字母、小写字母、数字、符号中的至少 3 种，不能与账号过于相似。",
     )
 
     def __init__(self, *args, **kwargs):

@@ -255,6 +255,11 @@ def add_database_arguments(parser) -> None:
     parser.add_argument("--strict", action="store_true", help="exit 1 when a limit is not met")
 
 
+def exit_code(figures: list[Figure], strict: bool) -> int:
+    """1 with --strict when a limit is missed, else 0."""
+    return 1 if strict and any(f.met == "NO" for f in figures) else 0
+
+
 def run_on_throwaway(args, *, name: str, size: str, run) -> int:
     """Set up the throwaway database `args` ask for, print what runs where, run `run(args)` for its figures and print
     them as one table; the exit code (1 with --strict when a limit is missed)."""
@@ -267,5 +272,4 @@ def run_on_throwaway(args, *, name: str, size: str, run) -> int:
         print(f"bench.{name}: {size} on {db.description}", flush=True)
         figures = run(args)
         print_table(f"{name} ({db.vendor}, {size})", figures)
-    missed = [f.name for f in figures if f.met == "NO"]
-    return 1 if args.strict and missed else 0
+    return exit_code(figures, args.strict)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef
 
 from assessments.choices import Grade, SchemeStatus
 from assessments.models import Penalty, Result, Scheme
@@ -135,6 +135,10 @@ def rankings(org: Organization, year: int) -> dict:
     """Per group of the shown year: how many were assessed, the grades, the best TOP_ROWS and the bottom three, with
     arrows against last year's rank."""
     shown, schemes = published_schemes(org, year)
+    # the ranking page lists the whole group; a township's dashboard shows its own share of it
+    sizes = dict(
+        Result.objects.filter(scheme__in=schemes).values("scheme").annotate(n=Count("id")).values_list("scheme", "n")
+    )
     groups = []
     for scheme in schemes:
         rows = list(
@@ -152,8 +156,7 @@ def rankings(org: Organization, year: int) -> dict:
                 "scheme": scheme.pk,
                 "group": scheme.group,
                 "results": len(rows),
-                # the ranking page lists the whole group; a township's dashboard shows its own share of it
-                "group_results": Result.objects.filter(scheme=scheme).count(),
+                "group_results": sizes.get(scheme.pk, 0),
                 "grades": [[Grade(g).label, grades.get(g, 0)] for g in Grade.values],
                 "top": [_result_row(r) for r in ranked[:TOP_ROWS]],
                 "bottom": [_result_row(r) for r in ranked if r["bottom"]],
@@ -201,15 +204,18 @@ def trend(org: Organization, year: int) -> dict:
 def heatmap(org: Organization, year: int, today: dt.date) -> dict:
     """三会一课 compliance per child (township) and month: the rate of the requirements decided that month."""
     grid = compliance.monthly_rates(year=year, today=today, organization=org)
-    names = dict(Organization.objects.filter(path__in=list(grid)).values_list("path", "name"))
-    ids = dict(Organization.objects.filter(path__in=list(grid)).values_list("path", "pk"))
+    orgs = {
+        path: (pk, name)
+        for path, pk, name in Organization.objects.filter(path__in=list(grid)).values_list("path", "pk", "name")
+    }
     rows = []
     for path in sorted(grid):
         months = grid[path]
+        pk, name = orgs.get(path, (None, path))
         rows.append(
             {
-                "org": ids.get(path),
-                "name": names.get(path, path),
+                "org": pk,
+                "name": name,
                 "rates": [_text(percent(met, met + missed)) for met, missed in months],
                 "missed": [missed for _, missed in months],
             }
